@@ -1,0 +1,3 @@
+"""Lianxin: a self-hostable, open, interconnected instant-messaging server."""
+
+__version__ = "0.1.0"

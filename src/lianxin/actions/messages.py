@@ -1,0 +1,288 @@
+"""Sending, recalling, forwarding and reading messages.
+
+Send is the hot path: one write transaction assigns the chat's next seq and stores the
+message once (no per-recipient rows); the ack and the fan-out happen after commit.
+A repeated client id returns the stored message instead of creating a twin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lianxin.actions import views
+from lianxin.actions.accounts import Identity
+from lianxin.actions.chats import (
+    access_member,
+    access_readable,
+    check_direct_allowed,
+    publish_event,
+)
+from lianxin.errors import Code, LianxinError
+from lianxin.events import publish
+from lianxin.services import Services
+from lianxin.store import chats as store
+
+CLIENT_ID_MAX = 64
+HISTORY_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    event: dict[str, Any]
+    duplicate: bool
+
+
+def check_text(text: str, limit: int) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise LianxinError(Code.bad_request, "a message needs some text")
+    if len(text) > limit:
+        raise LianxinError(Code.text_too_long, f"a message is at most {limit} characters")
+    if "\x00" in text:
+        raise LianxinError(Code.bad_request, "text may not contain NUL characters")
+    return text
+
+
+def check_client_id(client_id: str) -> str:
+    if not isinstance(client_id, str) or not (1 <= len(client_id) <= CLIENT_ID_MAX):
+        raise LianxinError(Code.bad_request, f"client id is 1 to {CLIENT_ID_MAX} characters")
+    return client_id
+
+
+async def do_send_text(
+    svc: Services,
+    me: Identity,
+    chat_id: int,
+    *,
+    client_id: str,
+    text: str,
+    reply_to: int | None = None,
+    mentions: list[int] | None = None,
+    mention_all: bool = False,
+    session_id: str | None = None,
+    forwarded: dict[str, Any] | None = None,
+) -> Sent:
+    """Store a text message durably, then fan it out. Idempotent per client id."""
+    client_id = check_client_id(client_id)
+    text = check_text(text, svc.settings.text_limit)
+    now = svc.clock.now_ms()
+    async with svc.db.write() as conn:
+        dup = await store.event_by_client_id(conn, me.user_id, client_id)
+        if dup is not None:
+            if dup.chat_id != chat_id:
+                raise LianxinError(Code.conflict, "this client id was used for another chat")
+            return Sent(views.event(dup), duplicate=True)
+        member = await access_member(conn, chat_id, me.user_id)
+        chat = await store.get_chat(conn, chat_id)
+        assert chat is not None
+        if chat.kind == "direct":
+            peer = next(u for u in map(int, chat.direct_key.split(":")) if u != me.user_id)
+            await check_direct_allowed(conn, me.user_id, peer)
+            mentions, mention_all = None, False
+        if reply_to is not None:
+            target = await store.get_event(conn, chat_id, reply_to)
+            if target is None or target.seq <= member.joined_seq:
+                raise LianxinError(Code.not_found, "the message you reply to does not exist")
+        if mentions:
+            present = set(await store.active_member_ids(conn, chat_id))
+            if any(m not in present for m in mentions):
+                raise LianxinError(Code.bad_request, "you can only mention members of this chat")
+            mentions = sorted(set(mentions))
+        if mention_all and member.role not in ("owner", "admin"):
+            raise LianxinError(Code.not_allowed, "only the owner or admins can mention everyone")
+        row = await store.append_event_txn(
+            conn,
+            chat_id=chat_id,
+            sender_id=me.user_id,
+            kind="text",
+            now=now,
+            text=text,
+            client_id=client_id,
+            reply_to=reply_to,
+            mentions=mentions or None,
+            mention_all=mention_all,
+            data={"forwarded": forwarded} if forwarded else None,
+        )
+        await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", row.seq, now)
+    await publish_event(svc, row, exclude=session_id)
+    return Sent(views.event(row), duplicate=False)
+
+
+async def do_recall(
+    svc: Services, me: Identity, chat_id: int, seq: int, *, session_id: str | None = None
+) -> dict[str, Any]:
+    """Take back a message within the recall window (group owners / admins: anyone's)."""
+    now = svc.clock.now_ms()
+    async with svc.db.write() as conn:
+        member = await access_member(conn, chat_id, me.user_id)
+        target = await store.get_event(conn, chat_id, seq)
+        if target is None or target.seq <= member.joined_seq or target.kind == "system":
+            raise LianxinError(Code.not_found, "no such message")
+        if target.recalled_at is not None:
+            raise LianxinError(Code.conflict, "this message was already recalled")
+        chat = await store.get_chat(conn, chat_id)
+        assert chat is not None
+        is_admin = chat.kind == "group" and member.role in ("owner", "admin")
+        if target.sender_id != me.user_id and not is_admin:
+            raise LianxinError(Code.not_allowed, "you can only recall your own messages")
+        if now - target.created_at > svc.settings.recall_window_s * 1000:
+            raise LianxinError(Code.recall_expired, "messages can only be recalled for 2 minutes")
+        await store.recall_event_txn(conn, target.id, now)
+        event = await store.append_event_txn(
+            conn,
+            chat_id=chat_id,
+            sender_id=me.user_id,
+            kind="system",
+            now=now,
+            data={"type": "recall", "by": me.user_id, "seq": seq, "sender": target.sender_id},
+        )
+    await publish_event(svc, event, exclude=session_id)
+    return views.event(event)
+
+
+async def do_delete_for_me(svc: Services, me: Identity, chat_id: int, seq: int) -> None:
+    async with svc.db.write() as conn:
+        _, upto = await access_readable(conn, chat_id, me.user_id)
+        target = await store.get_event(conn, chat_id, seq)
+        member = await store.get_member(conn, chat_id, me.user_id)
+        assert member is not None
+        if target is None or not (member.joined_seq < seq <= upto):
+            raise LianxinError(Code.not_found, "no such message")
+        await store.hide_event_txn(conn, me.user_id, chat_id, seq, svc.clock.now_ms())
+    await publish.to_users(svc.bus, [me.user_id], {"t": "hidden", "chat": chat_id, "seq": seq})
+
+
+async def do_forward(
+    svc: Services,
+    me: Identity,
+    from_chat: int,
+    seq: int,
+    to_chat: int,
+    *,
+    client_id: str,
+    session_id: str | None = None,
+) -> Sent:
+    """Send a copy of a message I can read into another chat I belong to."""
+    async with svc.db.read() as conn:
+        member, upto = await access_readable(conn, from_chat, me.user_id)
+        source = await store.get_event(conn, from_chat, seq)
+    if (
+        source is None
+        or not (member.joined_seq < seq <= upto)
+        or source.kind != "text"
+        or source.recalled_at is not None
+    ):
+        raise LianxinError(Code.not_found, "no such message")
+    origin = {"chat": from_chat, "seq": seq, "from": source.sender_id, "ts": source.created_at}
+    return await do_send_text(
+        svc,
+        me,
+        to_chat,
+        client_id=client_id,
+        text=source.text,
+        session_id=session_id,
+        forwarded=origin,
+    )
+
+
+async def do_mark_read(
+    svc: Services, me: Identity, chat_id: int, seq: int, *, session_id: str | None = None
+) -> int:
+    """Move my read position forward; direct chats tell the peer (read receipt)."""
+    now = svc.clock.now_ms()
+    async with svc.db.write() as conn:
+        await access_member(conn, chat_id, me.user_id)
+        chat = await store.get_chat(conn, chat_id)
+        assert chat is not None
+        seq = min(seq, int(chat.last_seq))
+        moved = await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", seq, now)
+        if moved and chat.kind == "direct":
+            # The peer's chat list shows my read position: bump the chat for their sync.
+            await store.update_chat_txn(conn, chat_id, {"updated_at": now})
+    if moved:
+        frame = {"t": "read", "chat": chat_id, "user": me.user_id, "seq": seq}
+        if chat.kind == "direct":
+            await publish.to_chat(svc.bus, chat_id, frame, exclude=session_id)
+        else:
+            await publish.to_users(svc.bus, [me.user_id], frame, exclude=session_id)
+    return seq
+
+
+async def do_mark_delivered(svc: Services, me: Identity, chat_id: int, seq: int) -> None:
+    """Direct chats only: the recipient's device has the message (the second tick)."""
+    now = svc.clock.now_ms()
+    async with svc.db.write() as conn:
+        await access_member(conn, chat_id, me.user_id)
+        chat = await store.get_chat(conn, chat_id)
+        assert chat is not None
+        if chat.kind != "direct":
+            return
+        seq = min(seq, int(chat.last_seq))
+        moved = await store.advance_member_seq_txn(
+            conn, chat_id, me.user_id, "delivered_seq", seq, now
+        )
+        if moved:
+            await store.update_chat_txn(conn, chat_id, {"updated_at": now})
+    if moved:
+        frame = {"t": "delivered", "chat": chat_id, "user": me.user_id, "seq": seq}
+        await publish.to_chat(svc.bus, chat_id, frame)
+
+
+async def history(
+    svc: Services,
+    me: Identity,
+    chat_id: int,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """A page of events, either direction from any point, within what I may read.
+
+    ``before`` (exclusive) pages back from there (default: from the newest);
+    ``after`` (exclusive) pages forward. ``more`` says whether the page was cut short.
+    """
+    if before is not None and after is not None:
+        raise LianxinError(Code.bad_request, "use before or after, not both")
+    limit = max(1, min(limit, HISTORY_MAX))
+    async with svc.db.read() as conn:
+        member, upto = await access_readable(conn, chat_id, me.user_id)
+        floor = int(member.joined_seq)
+        if after is not None:
+            lo, hi, newest_first = max(after, floor), upto, False
+        else:
+            lo, hi, newest_first = floor, upto if before is None else min(before - 1, upto), True
+        rows = await store.events_between(
+            conn,
+            chat_id,
+            after=lo,
+            upto=hi,
+            limit=limit + 1,
+            newest_first=newest_first,
+            hidden_for=me.user_id,
+        )
+    more = len(rows) > limit
+    if more:
+        rows = rows[1:] if newest_first else rows[:-1]
+    return {"chat": chat_id, "events": [views.event(r) for r in rows], "more": more}
+
+
+async def read_receipts(svc: Services, me: Identity, chat_id: int, seq: int) -> dict[str, int]:
+    """How many other members have read up to ``seq`` (group read counts)."""
+    async with svc.db.read() as conn:
+        member, upto = await access_readable(conn, chat_id, me.user_id)
+        target = await store.get_event(conn, chat_id, seq)
+        if target is None or not (member.joined_seq < seq <= upto):
+            raise LianxinError(Code.not_found, "no such message")
+        count = await store.read_count(conn, chat_id, seq, target.sender_id)
+        chat = await store.get_chat(conn, chat_id)
+    assert chat is not None
+    others = chat.member_count - (1 if target.sender_id is not None else 0)
+    return {"seq": seq, "read": count, "members": max(others, 0)}
+
+
+async def do_typing(svc: Services, me: Identity, chat_id: int, *, session_id: str) -> None:
+    async with svc.db.read() as conn:
+        await access_member(conn, chat_id, me.user_id)
+    frame = {"t": "typing", "chat": chat_id, "user": me.user_id}
+    await publish.to_chat(svc.bus, chat_id, frame, exclude=session_id)

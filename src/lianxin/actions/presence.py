@@ -1,0 +1,79 @@
+"""Online / last-seen, shown only as the user's privacy setting allows.
+
+A user is online while any of their sessions is live on any node (the bus counts
+sessions). Changes are pushed to friends who may see them; anyone else asks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lianxin.actions.accounts import Identity
+from lianxin.events import publish
+from lianxin.services import Services
+from lianxin.store import accounts as accounts_store
+from lianxin.store import contacts as contacts_store
+
+
+async def _may_see(conn: AsyncConnection, viewer: int, target: Row[Any]) -> bool:
+    if viewer == target.id:
+        return True
+    if await contacts_store.block_between(conn, viewer, target.id):
+        return False
+    if target.last_seen_visibility == "everyone":
+        return True
+    if target.last_seen_visibility == "friends":
+        return await contacts_store.are_friends(conn, target.id, viewer)
+    return False
+
+
+async def _watchers(conn: AsyncConnection, user: Row[Any]) -> list[int]:
+    """Friends who may see this user's presence."""
+    if user.last_seen_visibility == "nobody":
+        return []
+    blocked = set(await contacts_store.blocked_ids(conn, user.id))
+    return [f for f in await contacts_store.friend_ids(conn, user.id) if f not in blocked]
+
+
+async def do_session_online(svc: Services, user_id: int, session_id: str) -> None:
+    if not await svc.bus.presence_add(user_id, session_id):
+        return
+    async with svc.db.read() as conn:
+        user = await accounts_store.get_user(conn, user_id)
+        watchers = await _watchers(conn, user) if user is not None else []
+    frame = {"t": "presence", "user": user_id, "online": True, "last_seen": None}
+    await publish.to_users(svc.bus, watchers, frame)
+
+
+async def do_session_offline(svc: Services, user_id: int, session_id: str) -> None:
+    if not await svc.bus.presence_remove(user_id, session_id):
+        return
+    now = svc.clock.now_ms()
+    async with svc.db.write() as conn:
+        await accounts_store.set_last_seen_txn(conn, user_id, now)
+        user = await accounts_store.get_user(conn, user_id)
+        watchers = await _watchers(conn, user) if user is not None else []
+    frame = {"t": "presence", "user": user_id, "online": False, "last_seen": now}
+    await publish.to_users(svc.bus, watchers, frame)
+
+
+async def access_presence(svc: Services, me: Identity, user_ids: list[int]) -> list[dict[str, Any]]:
+    """Presence of these users; ``online: null`` where their setting hides it from me."""
+    ids = list(dict.fromkeys(user_ids))[:500]
+    async with svc.db.read() as conn:
+        users = await accounts_store.get_users(conn, ids)
+        visible = [u for u in ids if u in users and await _may_see(conn, me.user_id, users[u])]
+    online = await svc.bus.online(visible)
+    out = []
+    for uid in ids:
+        if uid not in users:
+            continue
+        if uid in visible:
+            seen = None if uid in online else users[uid].last_seen_at
+            out.append({"user": uid, "online": uid in online, "last_seen": seen})
+        else:
+            out.append({"user": uid, "online": None, "last_seen": None})
+    return out

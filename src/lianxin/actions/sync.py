@@ -1,0 +1,148 @@
+"""Resume: what a reconnecting device missed, without a reload.
+
+Two kinds of state, two mechanisms:
+
+* **Chat events** (messages, recalls, membership changes, ...) are replayed exactly,
+  by each chat's gap-free ``seq``: the device says the last seq it has per chat and
+  gets everything after it, in pages. If one chat missed more than
+  ``catchup_max_per_chat`` events, only the newest page is sent, with a ``gap`` marker
+  the device fills on demand by paging history.
+* **State** (chat list entries, friends, requests, profiles, delete-for-me marks) is
+  sent as idempotent upserts changed since the ``since`` token. The token is a server
+  time minus a safety overlap, so a transaction that committed late is never skipped;
+  re-sending a few entries is harmless because they replace, never append.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lianxin.actions import chats as chat_actions
+from lianxin.actions import views
+from lianxin.actions.accounts import Identity
+from lianxin.actions.presence import access_presence
+from lianxin.errors import Code, LianxinError
+from lianxin.services import Services
+from lianxin.store import accounts as accounts_store
+from lianxin.store import chats as chats_store
+from lianxin.store import contacts as contacts_store
+
+OVERLAP_MS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """Replay events of ``chat`` with after < seq <= upto."""
+
+    chat: int
+    after: int
+    upto: int
+    gap: tuple[int, int] | None = None  # (after, before): events the device must page in
+
+
+@dataclass(slots=True)
+class SyncPlan:
+    frame: dict[str, Any]
+    catchups: list[CatchUp] = field(default_factory=list)
+    # Per chat, the highest seq the device has once the catch-up is sent.
+    tops: dict[int, int] = field(default_factory=dict)
+
+
+def check_seqs(raw: Any) -> dict[int, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or len(raw) > 100_000:
+        raise LianxinError(Code.bad_frame, "seqs is an object of chat id -> last seq")
+    try:
+        return {int(k): int(v) for k, v in raw.items()}
+    except (TypeError, ValueError) as exc:
+        raise LianxinError(Code.bad_frame, "seqs is an object of chat id -> last seq") from exc
+
+
+async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int, int]) -> SyncPlan:
+    s = svc.settings
+    token = svc.clock.now_ms() - OVERLAP_MS
+    async with svc.db.read() as conn:
+        rows = await chats_store.memberships_of(conn, me.user_id, since)
+        chat_rows = await chats_store.get_chats(conn, [m.chat_id for m in rows])
+        changed = []
+        plan = SyncPlan(frame={})
+        for m in rows:
+            chat = chat_rows[m.chat_id]
+            top = int(chat.last_seq if m.active else m.left_seq or 0)
+            floor = int(m.joined_seq)
+            have = seqs.get(m.chat_id)
+            touched = since is None or chat.updated_at > since or m.updated_at > since
+            if have is None or have < top or touched:
+                changed.append(m)
+            plan.tops[m.chat_id] = max(top, have or 0)
+            if have is None:
+                start = max(floor, top - s.catchup_page)
+                if start < top:
+                    plan.catchups.append(CatchUp(m.chat_id, start, top))
+            elif have < top:
+                start = max(have, floor)
+                if top - start > s.catchup_max_per_chat:
+                    cut = top - s.catchup_page
+                    plan.catchups.append(CatchUp(m.chat_id, cut, top, gap=(start, cut + 1)))
+                else:
+                    plan.catchups.append(CatchUp(m.chat_id, start, top))
+        chat_list = await chat_actions.summaries(conn, me.user_id, changed)
+        me_row = await accounts_store.get_user(conn, me.user_id)
+        friend_rows = await contacts_store.friend_rows(conn, me.user_id, since)
+        all_friends = await contacts_store.friend_ids(conn, me.user_id)
+        users = await accounts_store.get_users(
+            conn, [f.friend_id for f in friend_rows] + all_friends
+        )
+        requests = await contacts_store.requests_for(conn, me.user_id, since)
+        req_users = await accounts_store.get_users(
+            conn, [r.from_id for r in requests] + [r.to_id for r in requests]
+        )
+        hidden = (
+            await chats_store.hidden_since(conn, me.user_id, since) if since is not None else []
+        )
+    assert me_row is not None
+    changed_friend_ids = {f.friend_id for f in friend_rows}
+    profile_updates = [
+        views.public_user(users[f])
+        for f in all_friends
+        if f not in changed_friend_ids and since is not None and users[f].updated_at > since
+    ]
+    friends = [
+        {**views.public_user(users[f.friend_id]), "since": f.since, "active": bool(f.active)}
+        for f in friend_rows
+    ]
+    other = {r.id: (r.from_id if r.to_id == me.user_id else r.to_id) for r in requests}
+    plan.frame = {
+        "t": "sync",
+        "since": token,
+        "me": views.own_user(me_row),
+        "chats": chat_list,
+        "friends": friends,
+        "profiles": profile_updates,
+        "requests": [
+            {**views.request(r), "user": views.public_user(req_users[other[r.id]])}
+            for r in requests
+        ],
+        "hidden": [{"chat": h.chat_id, "seq": h.seq} for h in hidden],
+        "presence": await access_presence(svc, me, all_friends),
+        "full": since is None,
+    }
+    return plan
+
+
+async def catchup_page(
+    svc: Services, me: Identity, item: CatchUp, after: int, limit: int
+) -> list[dict[str, Any]]:
+    async with svc.db.read() as conn:
+        rows = await chats_store.events_between(
+            conn,
+            item.chat,
+            after=after,
+            upto=item.upto,
+            limit=limit,
+            newest_first=False,
+            hidden_for=me.user_id,
+        )
+    return [views.event(r) for r in rows]

@@ -1,0 +1,44 @@
+"""Shared route dependencies: the services, the caller's identity, the client IP."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
+
+from lianxin.actions.accounts import Identity, authenticate
+from lianxin.services import Services
+
+_bearer = HTTPBearer(auto_error=False, description="A device token from /api/v1/auth/verify")
+
+
+def get_services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+Svc = Annotated[Services, Depends(get_services)]
+
+
+async def current_identity(
+    svc: Svc, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Identity:
+    return await authenticate(svc, creds.credentials if creds else None)
+
+
+CurrentUser = Annotated[Identity, Depends(current_identity)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+ClientIp = Annotated[str | None, Depends(client_ip)]
+
+
+class Body(BaseModel):
+    """Request bodies refuse unknown fields, so typos fail loudly instead of silently."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,64 @@
+"""My profile, privacy settings and devices."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from lianxin.actions import accounts
+from lianxin.api.deps import Body, CurrentUser, Svc
+
+router = APIRouter(prefix="/api/v1/me", tags=["me"])
+
+
+class ProfileUpdate(Body):
+    name: str | None = Field(default=None, max_length=200)
+    handle: str | None = Field(default=None, max_length=64, description="The unique Lianxin ID")
+    bio: str | None = Field(default=None, max_length=1000)
+
+
+class PrivacyUpdate(Body):
+    find_by_phone: bool | None = None
+    find_by_handle: bool | None = None
+    last_seen: Literal["everyone", "friends", "nobody"] | None = None
+    stranger_messages: bool | None = None
+
+
+@router.get("", summary="My profile")
+async def get_me(svc: Svc, me: CurrentUser) -> dict[str, Any]:
+    return await accounts.access_me(svc, me)
+
+
+@router.patch("", summary="Change my name, Lianxin ID or bio")
+async def update_me(body: ProfileUpdate, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+    return await accounts.do_update_profile(
+        svc, me, name=body.name, handle=body.handle, bio=body.bio
+    )
+
+
+@router.get("/privacy", summary="My privacy settings")
+async def get_privacy(svc: Svc, me: CurrentUser) -> dict[str, Any]:
+    privacy: dict[str, Any] = (await accounts.access_me(svc, me))["privacy"]
+    return privacy
+
+
+@router.patch("/privacy", summary="Change my privacy settings")
+async def update_privacy(body: PrivacyUpdate, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+    return await accounts.do_update_privacy(svc, me, **body.model_dump(exclude_none=True))
+
+
+@router.get("/devices", summary="My signed-in devices")
+async def devices(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
+    return await accounts.list_devices(svc, me)
+
+
+@router.delete("/devices/{device_id}", summary="Sign out one of my devices", status_code=204)
+async def sign_out_device(device_id: int, svc: Svc, me: CurrentUser) -> None:
+    await accounts.do_sign_out_devices(svc, me, [device_id])
+
+
+@router.post("/devices/signout-others", summary="Sign out every device but this one")
+async def sign_out_others(svc: Svc, me: CurrentUser) -> dict[str, list[int]]:
+    return {"signed_out": await accounts.do_sign_out_others(svc, me)}

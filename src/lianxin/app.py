@@ -1,0 +1,121 @@
+"""Assemble the ASGI app from settings: routes, the WebSocket gateway, startup/shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lianxin import __version__
+from lianxin.api import auth, chats, friends, me, messages, users
+from lianxin.bus import create_bus
+from lianxin.clock import Clock
+from lianxin.config import Settings
+from lianxin.errors import Code, LianxinError
+from lianxin.gateway.hub import Hub
+from lianxin.gateway.session import Session
+from lianxin.services import Services
+from lianxin.sms import SmsProvider, create_sms
+from lianxin.store.db import Database
+from lianxin.store.migrate import upgrade
+
+log = logging.getLogger("lianxin")
+
+_HTTP_CODES = {
+    401: Code.unauthorized,
+    403: Code.forbidden,
+    404: Code.not_found,
+    405: Code.bad_request,
+}
+
+
+def create_app(
+    settings: Settings, *, sms: SmsProvider | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The whole server as one ASGI app; ``sms`` / ``clock`` let tests observe and steer it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(
+            settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
+        await upgrade(db.engine)
+        bus = create_bus(settings.redis_url)
+        services = Services(
+            settings=settings,
+            db=db,
+            bus=bus,
+            sms=sms or create_sms(settings),
+            clock=clock or Clock(),
+        )
+        hub = Hub(bus)
+        await hub.start()
+        app.state.services = services
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await hub.close_all(1001, "server shutting down")
+            await bus.close()
+            await db.close()
+
+    app = FastAPI(
+        title="Lianxin",
+        version=__version__,
+        description="REST API of the Lianxin messaging server. Realtime delivery is the "
+        "WebSocket at `/ws` (see docs/protocol.md).",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    for module in (auth, me, users, friends, chats, messages):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+
+    @app.websocket("/ws")
+    async def gateway(ws: WebSocket) -> None:
+        await Session(ws, app.state.services, app.state.hub).run()
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, Any]:
+        return {"ok": True, "version": __version__, "sessions": app.state.hub.session_count}
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LianxinError)
+    async def on_lianxin_error(_: Request, exc: LianxinError) -> JSONResponse:
+        headers = {}
+        if "retry_after_s" in exc.details:
+            headers["Retry-After"] = str(exc.details["retry_after_s"])
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
+        return JSONResponse({"code": Code.bad_request.value, "message": message}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, Code.bad_request)
+        return JSONResponse(
+            {"code": code.value, "message": str(exc.detail)}, status_code=exc.status_code
+        )

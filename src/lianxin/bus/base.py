@@ -1,0 +1,36 @@
+"""The bus interface: topics carry pre-encoded bytes; presence counts live sessions.
+
+A node subscribes only to topics it has local interest in (``c.<chat>`` for chats
+with an online member here, ``u.<user>`` for users connected here). Delivery is
+at-most-once and best effort: correctness comes from the per-chat sequence and resume,
+the bus only makes it fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+Handler = Callable[[str, bytes], None]
+
+
+class Bus(Protocol):
+    async def start(self, handler: Handler) -> None:
+        """Begin delivering messages of subscribed topics to ``handler`` (not re-entrant)."""
+
+    async def close(self) -> None: ...
+
+    async def publish(self, topic: str, payload: bytes) -> None: ...
+
+    async def subscribe(self, topics: Iterable[str]) -> None: ...
+
+    async def unsubscribe(self, topics: Iterable[str]) -> None: ...
+
+    async def presence_add(self, user_id: int, session_id: str) -> bool:
+        """Mark a session online; True when the user was offline before."""
+
+    async def presence_remove(self, user_id: int, session_id: str) -> bool:
+        """Mark a session gone; True when the user has no session left."""
+
+    async def online(self, user_ids: Iterable[int]) -> set[int]:
+        """Which of these users have at least one live session on any node."""

@@ -1,0 +1,270 @@
+"""REST half of the client: one method per endpoint, errors raised as :class:`ApiError`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from lianxin.client.connection import Connection, SyncState
+
+
+class ApiError(Exception):
+    """A refusal from the server: a stable ``code`` plus a human ``message``."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None):
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class Client:
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.account: dict[str, Any] | None = None
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        resp = await self._http.request(method, path, headers=headers, **kwargs)
+        if resp.status_code == 204:
+            return None
+        try:
+            body = resp.json()
+        except ValueError:
+            body = {"code": "internal", "message": resp.text[:200]}
+        if resp.status_code >= 400:
+            raise ApiError(
+                resp.status_code,
+                body.get("code", "error"),
+                body.get("message", ""),
+                body.get("details"),
+            )
+        return body
+
+    # -- auth and me ------------------------------------------------------------------------
+
+    async def request_code(self, phone: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", "/api/v1/auth/code", json={"phone": phone})
+        return result
+
+    async def verify(
+        self, phone: str, code: str, *, device_name: str = "python", name: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"phone": phone, "code": code, "device_name": device_name}
+        if name is not None:
+            body["name"] = name
+        result: dict[str, Any] = await self.call("POST", "/api/v1/auth/verify", json=body)
+        self.token = result["token"]
+        self.account = result["user"]
+        return result
+
+    async def sign_out(self) -> None:
+        await self.call("POST", "/api/v1/auth/signout")
+
+    async def me(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/api/v1/me")
+        return result
+
+    async def update_me(self, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("PATCH", "/api/v1/me", json=fields)
+        return result
+
+    async def update_privacy(self, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("PATCH", "/api/v1/me/privacy", json=fields)
+        return result
+
+    async def devices(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/me/devices")
+        return result
+
+    async def sign_out_device(self, device_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/me/devices/{device_id}")
+
+    async def sign_out_others(self) -> list[int]:
+        result: dict[str, list[int]] = await self.call("POST", "/api/v1/me/devices/signout-others")
+        return result["signed_out"]
+
+    # -- people -----------------------------------------------------------------------------
+
+    async def search(self, query: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/api/v1/users/search", params={"q": query})
+        return result
+
+    async def user(self, user_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/api/v1/users/{user_id}")
+        return result
+
+    async def presence(self, user_ids: list[int]) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call(
+            "GET", "/api/v1/users/presence", params={"ids": user_ids}
+        )
+        return result
+
+    async def friends(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/friends")
+        return result
+
+    async def remove_friend(self, user_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/friends/{user_id}")
+
+    async def friend_requests(self) -> dict[str, list[dict[str, Any]]]:
+        result: dict[str, list[dict[str, Any]]] = await self.call("GET", "/api/v1/friend-requests")
+        return result
+
+    async def send_friend_request(self, user_id: int, greeting: str = "") -> dict[str, Any]:
+        body = {"user_id": user_id, "greeting": greeting}
+        result: dict[str, Any] = await self.call("POST", "/api/v1/friend-requests", json=body)
+        return result
+
+    async def accept_request(self, request_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/friend-requests/{request_id}/accept"
+        )
+        return result
+
+    async def decline_request(self, request_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/friend-requests/{request_id}/decline"
+        )
+        return result
+
+    async def block(self, user_id: int) -> None:
+        await self.call("PUT", f"/api/v1/blocks/{user_id}")
+
+    async def unblock(self, user_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/blocks/{user_id}")
+
+    async def blocked(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/blocks")
+        return result
+
+    # -- chats ------------------------------------------------------------------------------
+
+    async def chats(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/chats")
+        return result
+
+    async def chat(self, chat_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/api/v1/chats/{chat_id}")
+        return result
+
+    async def open_direct(self, user_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", "/api/v1/chats/direct", json={"user_id": user_id}
+        )
+        return result
+
+    async def create_group(self, title: str, members: list[int]) -> dict[str, Any]:
+        body = {"title": title, "members": members}
+        result: dict[str, Any] = await self.call("POST", "/api/v1/chats/groups", json=body)
+        return result
+
+    async def update_group(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("PATCH", f"/api/v1/chats/{chat_id}", json=fields)
+        return result
+
+    async def chat_settings(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "PATCH", f"/api/v1/chats/{chat_id}/settings", json=fields
+        )
+        return result
+
+    async def members(self, chat_id: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", f"/api/v1/chats/{chat_id}/members")
+        return result
+
+    async def add_members(self, chat_id: int, users: list[int]) -> list[int]:
+        result = await self.call("POST", f"/api/v1/chats/{chat_id}/members", json={"users": users})
+        return list(result["added"])
+
+    async def remove_member(self, chat_id: int, user_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/chats/{chat_id}/members/{user_id}")
+
+    async def set_role(self, chat_id: int, user_id: int, role: str) -> None:
+        await self.call(
+            "PUT", f"/api/v1/chats/{chat_id}/members/{user_id}/role", json={"role": role}
+        )
+
+    async def leave(self, chat_id: int) -> None:
+        await self.call("POST", f"/api/v1/chats/{chat_id}/leave")
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def history(
+        self, chat_id: int, *, before: int | None = None, after: int | None = None, limit: int = 50
+    ) -> dict[str, Any]:
+        params: dict[str, int] = {"limit": limit}
+        if before is not None:
+            params["before"] = before
+        if after is not None:
+            params["after"] = after
+        result: dict[str, Any] = await self.call(
+            "GET", f"/api/v1/chats/{chat_id}/messages", params=params
+        )
+        return result
+
+    async def send_text(
+        self, chat_id: int, text: str, *, client_id: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        body = {"client_id": client_id or uuid.uuid4().hex, "text": text, **extra}
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/chats/{chat_id}/messages", json=body
+        )
+        return result
+
+    async def recall(self, chat_id: int, seq: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/chats/{chat_id}/messages/{seq}/recall"
+        )
+        return result
+
+    async def delete_for_me(self, chat_id: int, seq: int) -> None:
+        await self.call("DELETE", f"/api/v1/chats/{chat_id}/messages/{seq}")
+
+    async def forward(
+        self, chat_id: int, seq: int, to_chat: int, *, client_id: str | None = None
+    ) -> dict[str, Any]:
+        body = {"client_id": client_id or uuid.uuid4().hex, "to_chat": to_chat}
+        path = f"/api/v1/chats/{chat_id}/messages/{seq}/forward"
+        result: dict[str, Any] = await self.call("POST", path, json=body)
+        return result
+
+    async def reads(self, chat_id: int, seq: int) -> dict[str, int]:
+        result: dict[str, int] = await self.call(
+            "GET", f"/api/v1/chats/{chat_id}/messages/{seq}/reads"
+        )
+        return result
+
+    async def mark_read(self, chat_id: int, seq: int) -> int:
+        result = await self.call("POST", f"/api/v1/chats/{chat_id}/read", json={"seq": seq})
+        return int(result["read_seq"])
+
+    # -- realtime ---------------------------------------------------------------------------
+
+    def ws_url(self) -> str:
+        scheme = "wss" if self.base_url.startswith("https") else "ws"
+        return scheme + self.base_url.split(":", 1)[1] + "/ws"
+
+    async def connect(
+        self, state: SyncState | None = None, *, wait_synced: bool = True
+    ) -> Connection:
+        """Open the realtime socket, resuming from ``state`` (what this device already has)."""
+        if not self.token:
+            raise ApiError(401, "unauthorized", "sign in first")
+        conn = Connection(self.ws_url(), self.token, state or SyncState())
+        await conn.open(wait_synced=wait_synced)
+        return conn

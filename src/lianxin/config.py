@@ -1,0 +1,80 @@
+"""Settings: embedded defaults, overridden by LIANXIN_* environment variables or CLI flags.
+
+The defaults give a single-process server (SQLite file + in-process bus + media on disk
+under ``data_dir``). A ``database_url`` of ``postgresql://`` and a ``redis_url`` switch
+to the cluster backends without any other change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SmsProviderName = Literal["console", "webhook", "memory"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIANXIN_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    # "FULL" fsyncs every commit (survives power loss); "NORMAL" survives process crashes.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+    # Phone sign-in.
+    default_region: str = "US"
+    sms_provider: SmsProviderName = "console"
+    sms_webhook_url: str | None = None
+    sms_webhook_secret: str | None = None
+    code_ttl_s: int = 600
+    code_max_attempts: int = 5
+    code_resend_interval_s: int = 60
+    code_max_per_number_per_hour: int = 5
+    code_max_per_ip_per_hour: int = 30
+
+    # Chats and messages.
+    group_member_limit: int = 10_000
+    text_limit: int = 4096
+    recall_window_s: int = 120
+    stranger_messages_default: bool = False
+
+    # Realtime gateway.
+    heartbeat_s: float = 25.0
+    idle_timeout_s: float = 75.0
+    session_queue_frames: int = 2048
+    max_frame_bytes: int = 64 * 1024
+    catchup_page: int = 100
+    catchup_max_per_chat: int = 500
+
+    log_level: str = "info"
+    extra_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "lianxin.db"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def effective_database_url(self) -> str:
+        """SQLAlchemy async URL for the configured database."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{self.sqlite_path}"
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")

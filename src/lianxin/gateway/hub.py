@@ -1,0 +1,151 @@
+"""The node's hub: which local sessions belong to which users and chats, and routing.
+
+Bus topics: ``c.<chat>`` is subscribed while any member of the chat is connected to
+this node; ``u.<user>`` while that user is. A chat event reaches each local member's
+sessions once; the frame bytes are shared, never re-encoded per recipient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from lianxin.bus import Bus
+from lianxin.events.envelope import Envelope, decode
+from lianxin.events.publish import chat_topic, user_topic
+
+if TYPE_CHECKING:
+    from lianxin.gateway.session import Session
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self.sessions: defaultdict[int, set[Session]] = defaultdict(set)
+        self.chat_users: defaultdict[int, set[int]] = defaultdict(set)
+        self.user_chats: defaultdict[int, set[int]] = defaultdict(set)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def session_count(self) -> int:
+        return sum(len(s) for s in self.sessions.values())
+
+    async def start(self) -> None:
+        await self.bus.start(self.on_message)
+
+    async def register(self, session: Session, chat_ids: list[int]) -> None:
+        """Route the user's topics here; returns once the bus subscriptions are live."""
+        uid = session.user_id
+        first = not self.sessions[uid]
+        self.sessions[uid].add(session)
+        topics = [user_topic(uid)] if first else []
+        if first:
+            for chat in chat_ids:
+                topics.extend(self._join(uid, chat))
+        await self.bus.subscribe(topics)
+
+    async def unregister(self, session: Session) -> None:
+        uid = session.user_id
+        mine = self.sessions.get(uid)
+        if mine is None or session not in mine:
+            return
+        mine.discard(session)
+        if mine:
+            return
+        del self.sessions[uid]
+        topics = [user_topic(uid)]
+        for chat in self.user_chats.pop(uid, set()):
+            users = self.chat_users.get(chat)
+            if users is not None:
+                users.discard(uid)
+                if not users:
+                    del self.chat_users[chat]
+                    topics.append(chat_topic(chat))
+        await self.bus.unsubscribe(topics)
+
+    def _join(self, uid: int, chat: int) -> list[str]:
+        """Bookkeeping for a local user in a chat; the topics that newly need subscribing."""
+        self.user_chats[uid].add(chat)
+        users = self.chat_users[chat]
+        new = not users
+        users.add(uid)
+        return [chat_topic(chat)] if new else []
+
+    def _leave(self, uid: int, chat: int) -> list[str]:
+        self.user_chats.get(uid, set()).discard(chat)
+        users = self.chat_users.get(chat)
+        if users is None:
+            return []
+        users.discard(uid)
+        if users:
+            return []
+        del self.chat_users[chat]
+        return [chat_topic(chat)]
+
+    def on_message(self, topic: str, payload: bytes) -> None:
+        """Bus callback: never blocks (sessions only ``put_nowait``)."""
+        try:
+            env = decode(payload)
+        except ValueError:
+            log.error("dropping undecodable bus message on %s", topic)
+            return
+        kind, _, raw_id = topic.partition(".")
+        if kind == "c":
+            self._on_chat(int(raw_id), env)
+        elif kind == "u":
+            self._on_user(int(raw_id), env)
+
+    def _on_chat(self, chat: int, env: Envelope) -> None:
+        joined = set(env.joined)  # they get this event through their user topic
+        text = env.frame.decode()  # once per event, shared by every local session
+        for uid in list(self.chat_users.get(chat, ())):
+            if uid not in joined:
+                for session in list(self.sessions.get(uid, ())):
+                    if session.session_id != env.exclude:
+                        session.deliver(env, text)
+        unsubscribe: list[str] = []
+        for uid in env.left:
+            unsubscribe.extend(self._leave(uid, chat))
+        if unsubscribe:
+            self._unsubscribe_later(unsubscribe)
+
+    def _on_user(self, uid: int, env: Envelope) -> None:
+        if env.kick_device is not None:
+            for session in list(self.sessions.get(uid, ())):
+                if session.device_id == env.kick_device:
+                    session.kick(env.frame)
+            return
+        if env.chat is not None and uid in env.joined and uid in self.sessions:
+            self._subscribe_later(self._join(uid, env.chat))
+        self._deliver(uid, env)
+
+    def _deliver(self, uid: int, env: Envelope) -> None:
+        sessions = self.sessions.get(uid)
+        if not sessions:
+            return
+        text = env.frame.decode()
+        for session in list(sessions):
+            if session.session_id != env.exclude:
+                session.deliver(env, text)
+
+    def _subscribe_later(self, topics: list[str]) -> None:
+        if topics:
+            self._spawn(self.bus.subscribe(topics))
+
+    def _unsubscribe_later(self, topics: list[str]) -> None:
+        self._spawn(self.bus.unsubscribe(topics))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close_all(self, code: int, reason: str) -> None:
+        for sessions in list(self.sessions.values()):
+            for session in list(sessions):
+                await session.close(code, reason)

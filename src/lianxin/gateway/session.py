@@ -1,0 +1,277 @@
+"""One WebSocket connection: hello/auth, resume, then a reader loop and a writer task.
+
+Close codes: 4000 idle, 4001 unauthorized, 4002 signed out, 4008 too slow (resume),
+1001 server going away. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from lianxin.actions import accounts, presence, sync
+from lianxin.actions.accounts import Identity
+from lianxin.errors import Code, LianxinError
+from lianxin.events.envelope import Envelope
+from lianxin.gateway import frames
+from lianxin.gateway.hub import Hub
+from lianxin.ids import DeviceId, UserId
+from lianxin.services import Services
+from lianxin.store import chats as chats_store
+
+log = logging.getLogger(__name__)
+
+CLOSE_IDLE = 4000
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_SIGNED_OUT = 4002
+CLOSE_TOO_SLOW = 4008
+HELLO_TIMEOUT_S = 15.0
+
+
+class Session:
+    def __init__(self, ws: WebSocket, svc: Services, hub: Hub) -> None:
+        self.ws = ws
+        self.svc = svc
+        self.hub = hub
+        self.session_id = secrets.token_hex(8)
+        self.user_id = UserId(0)
+        self.device_id = DeviceId(0)
+        self.limit = svc.settings.session_queue_frames
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.closing: tuple[int, str] | None = None
+        # While catching up, live chat events wait here so none is lost or sent twice.
+        self.buffer: list[tuple[Envelope, str]] | None = None
+        self.tops: dict[int, int] = {}
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.user_id, self.device_id)
+
+    # -- outbound (called by the hub; never blocks) -------------------------------------
+
+    def deliver(self, env: Envelope, text: str) -> None:
+        if self.closing is not None:
+            return
+        if self.buffer is not None:
+            if len(self.buffer) >= self.limit:
+                self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
+                return
+            self.buffer.append((env, text))
+            return
+        self.put(text)
+
+    def put(self, text: str) -> None:
+        if self.closing is not None:
+            return
+        if self.queue.qsize() >= self.limit:
+            self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
+            return
+        self.queue.put_nowait(text)
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.put(orjson.dumps(frame).decode())
+
+    def kick(self, frame: bytes) -> None:
+        self.put(frame.decode())
+        self.close_soon(CLOSE_SIGNED_OUT, "signed out")
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.closing is not None:
+            return
+        self.closing = (code, reason)
+        if code == CLOSE_TOO_SLOW:
+            while not self.queue.empty():  # a slow reader does not get the backlog
+                self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.close_soon(code, reason)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        await self.ws.accept()
+        writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.session_id}")
+        registered = False
+        try:
+            hello = await self._hello()
+            if hello is None:
+                return
+            await self.hub.register(self, await self._chat_ids())
+            registered = True
+            await presence.do_session_online(self.svc, self.user_id, self.session_id)
+            await self.resync(hello.r, hello.since, hello.seqs)
+            reader = asyncio.create_task(self._read_loop(), name=f"ws-reader-{self.session_id}")
+            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if reader not in done:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                    await reader
+        except WebSocketDisconnect:
+            pass
+        finally:
+            if registered:
+                await self.hub.unregister(self)
+                await presence.do_session_offline(self.svc, self.user_id, self.session_id)
+            if not writer.done():
+                self.close_soon(1000, "bye")
+                with contextlib.suppress(asyncio.TimeoutError, Exception):
+                    await asyncio.wait_for(writer, 2.0)
+                writer.cancel()
+
+    async def _hello(self) -> frames.Hello | None:
+        try:
+            raw = await asyncio.wait_for(self.ws.receive(), HELLO_TIMEOUT_S)
+        except TimeoutError:
+            self.close_soon(CLOSE_UNAUTHORIZED, "say hello first")
+            return None
+        if raw["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(raw.get("code", 1000))
+        try:
+            frame = frames.parse(orjson.loads(raw.get("text") or raw.get("bytes") or b""))
+        except (orjson.JSONDecodeError, ValidationError):
+            frame = None
+        if not isinstance(frame, frames.Hello):
+            self.send(_error(None, LianxinError(Code.bad_frame, "the first frame must be hello")))
+            self.close_soon(CLOSE_UNAUTHORIZED, "hello expected")
+            return None
+        header = self.ws.headers.get("authorization", "")
+        token = frame.token or (header[7:] if header.lower().startswith("bearer ") else None)
+        try:
+            ident = await accounts.authenticate(self.svc, token)
+        except LianxinError as exc:
+            self.send(_error(frame.r, exc))
+            self.close_soon(CLOSE_UNAUTHORIZED, "unauthorized")
+            return None
+        self.user_id, self.device_id = ident.user_id, ident.device_id
+        s = self.svc.settings
+        self.send(
+            {
+                "t": "welcome",
+                "r": frame.r,
+                "user": self.user_id,
+                "device": self.device_id,
+                "session": self.session_id,
+                "heartbeat_s": s.heartbeat_s,
+                "idle_timeout_s": s.idle_timeout_s,
+            }
+        )
+        return frame
+
+    async def _chat_ids(self) -> list[int]:
+        async with self.svc.db.read() as conn:
+            return await chats_store.chat_ids_of(conn, self.user_id)
+
+    async def resync(self, rid: Any, since: int | None, raw_seqs: dict[str, int] | None) -> None:
+        """Send what the device missed, then release the live events held meanwhile."""
+        self.buffer = self.buffer if self.buffer is not None else []
+        try:
+            plan = await sync.do_sync(self.svc, self.identity, since, sync.check_seqs(raw_seqs))
+            self.send({**plan.frame, "r": rid})
+            page = self.svc.settings.catchup_page
+            for item in plan.catchups:
+                if item.gap is not None:
+                    self.send(
+                        {"t": "gap", "chat": item.chat, "after": item.gap[0], "before": item.gap[1]}
+                    )
+                after = item.after
+                while after < item.upto and self.closing is None:
+                    events = await sync.catchup_page(self.svc, self.identity, item, after, page)
+                    if not events:
+                        break
+                    self.send({"t": "evs", "chat": item.chat, "events": events})
+                    after = events[-1]["seq"]
+            self.tops.update(plan.tops)
+        finally:
+            held, self.buffer = self.buffer, None
+        for env, text in held:
+            if env.chat is not None and env.seq is not None:
+                if env.seq <= self.tops.get(env.chat, 0):
+                    continue  # already in the catch-up
+                self.tops[env.chat] = env.seq
+            self.put(text)
+        self.send({"t": "synced", "r": rid})
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                code, reason = self.closing or (1000, "")
+                if self.ws.application_state == WebSocketState.CONNECTED:
+                    with contextlib.suppress(Exception):
+                        await self.ws.close(code, reason)
+                return
+            try:
+                await self.ws.send_text(item)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return
+
+    async def _read_loop(self) -> None:
+        from lianxin.gateway.handlers import handle
+
+        limit = self.svc.settings.max_frame_bytes
+        timeout = self.svc.settings.idle_timeout_s
+        while self.closing is None:
+            try:
+                raw = await asyncio.wait_for(self.ws.receive(), timeout)
+            except TimeoutError:
+                self.close_soon(CLOSE_IDLE, "idle")
+                return
+            if raw["type"] == "websocket.disconnect":
+                return
+            data: str | bytes = raw.get("text") or raw.get("bytes") or b""
+            if len(data) > limit or (isinstance(data, str) and len(data.encode()) > limit):
+                self.send(
+                    _error(
+                        None,
+                        LianxinError(Code.frame_too_large, f"frames are at most {limit} bytes"),
+                    )
+                )
+                continue
+            try:
+                decoded = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                self.send(_error(None, LianxinError(Code.bad_frame, "frames are JSON objects")))
+                continue
+            rid = decoded.get("r") if isinstance(decoded, dict) else None
+            try:
+                frame = frames.parse(decoded)
+            except ValidationError as exc:
+                self.send(_error(rid, _validation_error(exc)))
+                continue
+            try:
+                reply = await handle(self, frame)
+            except LianxinError as exc:
+                self.send(_error(rid, exc))
+                continue
+            except Exception:
+                log.exception("frame %s failed", type(frame).__name__)
+                self.send(
+                    _error(rid, LianxinError(Code.internal, "something went wrong; try again"))
+                )
+                continue
+            if reply is not None:
+                self.send(reply)
+
+
+def _error(rid: Any, exc: LianxinError) -> dict[str, Any]:
+    frame: dict[str, Any] = {"t": "error", **exc.to_dict()}
+    if rid is not None:
+        frame["r"] = rid
+    return frame
+
+
+def _validation_error(exc: ValidationError) -> LianxinError:
+    errors = exc.errors()
+    if not errors:
+        return LianxinError(Code.bad_frame, "invalid frame")
+    first = errors[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return LianxinError(Code.bad_frame, f"invalid frame: {where}: {first['msg']}")

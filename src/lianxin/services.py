@@ -1,0 +1,20 @@
+"""The handful of dependencies actions need, passed explicitly (no service locator)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lianxin.bus import Bus
+from lianxin.clock import Clock
+from lianxin.config import Settings
+from lianxin.sms import SmsProvider
+from lianxin.store.db import Database
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    bus: Bus
+    sms: SmsProvider
+    clock: Clock

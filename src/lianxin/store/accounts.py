@@ -1,0 +1,166 @@
+"""Users, devices, one-time codes and shared throttle counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lianxin.store.tables import devices, login_codes, throttles, users
+
+
+async def get_user(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
+    return (await conn.execute(select(users).where(users.c.id == user_id))).first()
+
+
+async def get_users(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(users).where(users.c.id.in_(ids)))).all()
+    return {r.id: r for r in rows}
+
+
+async def get_user_by_phone(conn: AsyncConnection, phone: str) -> Row[Any] | None:
+    return (await conn.execute(select(users).where(users.c.phone == phone))).first()
+
+
+async def get_user_by_handle(conn: AsyncConnection, handle: str) -> Row[Any] | None:
+    stmt = select(users).where(users.c.handle_key == handle.lower())
+    return (await conn.execute(stmt)).first()
+
+
+async def insert_user_txn(
+    conn: AsyncConnection, *, phone: str, name: str, stranger_messages: bool, now: int
+) -> int:
+    stmt = insert(users).values(
+        phone=phone,
+        name=name,
+        stranger_messages=stranger_messages,
+        created_at=now,
+        updated_at=now,
+    )
+    result = await conn.execute(stmt.returning(users.c.id))
+    return int(result.scalar_one())
+
+
+async def update_user_txn(
+    conn: AsyncConnection, user_id: int, values: dict[str, Any], now: int
+) -> None:
+    if "handle" in values:
+        handle = values["handle"]
+        values = {**values, "handle_key": handle.lower() if handle else None}
+    await conn.execute(update(users).where(users.c.id == user_id).values(**values, updated_at=now))
+
+
+async def set_last_seen_txn(conn: AsyncConnection, user_id: int, now: int) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(last_seen_at=now))
+
+
+# -- devices -----------------------------------------------------------------------------
+
+
+async def insert_device_txn(
+    conn: AsyncConnection, *, user_id: int, token_hash: str, name: str, ip: str | None, now: int
+) -> int:
+    stmt = insert(devices).values(
+        user_id=user_id, token_hash=token_hash, name=name, ip=ip, created_at=now, last_active_at=now
+    )
+    return int((await conn.execute(stmt.returning(devices.c.id))).scalar_one())
+
+
+async def device_by_token_hash(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
+    stmt = select(devices).where(devices.c.token_hash == token_hash, devices.c.revoked_at.is_(None))
+    return (await conn.execute(stmt)).first()
+
+
+async def list_devices(conn: AsyncConnection, user_id: int) -> Sequence[Row[Any]]:
+    stmt = (
+        select(devices)
+        .where(devices.c.user_id == user_id, devices.c.revoked_at.is_(None))
+        .order_by(devices.c.id)
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def revoke_devices_txn(
+    conn: AsyncConnection, user_id: int, device_ids: Iterable[int], now: int
+) -> list[int]:
+    """Revoke the given live devices of this user; returns the ids actually revoked."""
+    ids = list(device_ids)
+    if not ids:
+        return []
+    stmt = (
+        update(devices)
+        .where(
+            devices.c.user_id == user_id,
+            devices.c.id.in_(ids),
+            devices.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .returning(devices.c.id)
+    )
+    return [int(r) for r in (await conn.execute(stmt)).scalars()]
+
+
+async def touch_device_txn(conn: AsyncConnection, device_id: int, now: int) -> None:
+    await conn.execute(update(devices).where(devices.c.id == device_id).values(last_active_at=now))
+
+
+# -- one-time codes --------------------------------------------------------------------
+
+
+async def get_code(conn: AsyncConnection, phone: str) -> Row[Any] | None:
+    return (await conn.execute(select(login_codes).where(login_codes.c.phone == phone))).first()
+
+
+async def put_code_txn(
+    conn: AsyncConnection, *, phone: str, code_hash: str, now: int, expires_at: int
+) -> None:
+    await conn.execute(delete(login_codes).where(login_codes.c.phone == phone))
+    await conn.execute(
+        insert(login_codes).values(
+            phone=phone, code_hash=code_hash, created_at=now, expires_at=expires_at, attempts=0
+        )
+    )
+
+
+async def bump_code_attempts_txn(conn: AsyncConnection, phone: str) -> None:
+    stmt = (
+        update(login_codes)
+        .where(login_codes.c.phone == phone)
+        .values(attempts=login_codes.c.attempts + 1)
+    )
+    await conn.execute(stmt)
+
+
+async def delete_code_txn(conn: AsyncConnection, phone: str) -> None:
+    await conn.execute(delete(login_codes).where(login_codes.c.phone == phone))
+
+
+# -- throttles -------------------------------------------------------------------------
+
+
+async def throttle_hit_txn(conn: AsyncConnection, key: str, *, window_ms: int, now: int) -> int:
+    """Count one hit against ``key`` in a fixed window; returns the count including it."""
+    row = (await conn.execute(select(throttles).where(throttles.c.key == key))).first()
+    if row is None:
+        await conn.execute(insert(throttles).values(key=key, window_start=now, hits=1, last_at=now))
+        return 1
+    if now - row.window_start >= window_ms:
+        values = {"window_start": now, "hits": 1, "last_at": now}
+        await conn.execute(update(throttles).where(throttles.c.key == key).values(**values))
+        return 1
+    count = int(row.hits) + 1
+    stmt = update(throttles).where(throttles.c.key == key).values(hits=count, last_at=now)
+    await conn.execute(stmt)
+    return count
+
+
+async def throttle_count(conn: AsyncConnection, key: str, *, window_ms: int, now: int) -> int:
+    row = (await conn.execute(select(throttles).where(throttles.c.key == key))).first()
+    if row is None or now - row.window_start >= window_ms:
+        return 0
+    return int(row.hits)

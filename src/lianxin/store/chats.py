@@ -1,0 +1,329 @@
+"""Chats, memberships, and the chat event log (messages + system events).
+
+Appending to a chat's log takes the next ``seq`` from the chat row inside the same
+transaction, so each chat's sequence is gap-free and strictly increasing no matter how
+many nodes write to it (the row lock / SQLite's single writer serialises them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Row, and_, case, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lianxin.store.tables import chats, hidden_messages, members, messages
+
+
+async def get_chat(conn: AsyncConnection, chat_id: int) -> Row[Any] | None:
+    return (await conn.execute(select(chats).where(chats.c.id == chat_id))).first()
+
+
+async def get_direct_chat(conn: AsyncConnection, key: str) -> Row[Any] | None:
+    return (await conn.execute(select(chats).where(chats.c.direct_key == key))).first()
+
+
+async def insert_chat_txn(
+    conn: AsyncConnection, *, kind: str, title: str, direct_key: str | None, now: int
+) -> int:
+    stmt = insert(chats).values(
+        kind=kind,
+        title=title,
+        direct_key=direct_key,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    return int((await conn.execute(stmt.returning(chats.c.id))).scalar_one())
+
+
+async def update_chat_txn(conn: AsyncConnection, chat_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(chats).where(chats.c.id == chat_id).values(**values))
+
+
+# -- members ---------------------------------------------------------------------------
+
+
+async def get_member(conn: AsyncConnection, chat_id: int, user_id: int) -> Row[Any] | None:
+    stmt = select(members).where(members.c.chat_id == chat_id, members.c.user_id == user_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def active_members(conn: AsyncConnection, chat_id: int) -> Sequence[Row[Any]]:
+    stmt = (
+        select(members)
+        .where(members.c.chat_id == chat_id, members.c.active)
+        .order_by(members.c.joined_at, members.c.user_id)
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def active_member_ids(conn: AsyncConnection, chat_id: int) -> list[int]:
+    stmt = select(members.c.user_id).where(members.c.chat_id == chat_id, members.c.active)
+    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+
+
+async def chat_ids_of(conn: AsyncConnection, user_id: int) -> list[int]:
+    stmt = select(members.c.chat_id).where(members.c.user_id == user_id, members.c.active)
+    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+
+
+async def add_member_txn(
+    conn: AsyncConnection, *, chat_id: int, user_id: int, role: str, joined_seq: int, now: int
+) -> None:
+    """Insert or re-activate a membership (someone who left can be added back)."""
+    values = {
+        "role": role,
+        "active": True,
+        "joined_seq": joined_seq,
+        "left_seq": None,
+        "read_seq": joined_seq,
+        "delivered_seq": joined_seq,
+        "joined_at": now,
+        "updated_at": now,
+    }
+    existing = await get_member(conn, chat_id, user_id)
+    if existing is None:
+        await conn.execute(insert(members).values(chat_id=chat_id, user_id=user_id, **values))
+    else:
+        await update_member_txn(conn, chat_id, user_id, values)
+
+
+async def update_member_txn(
+    conn: AsyncConnection, chat_id: int, user_id: int, values: dict[str, Any]
+) -> None:
+    cond = and_(members.c.chat_id == chat_id, members.c.user_id == user_id)
+    await conn.execute(update(members).where(cond).values(**values))
+
+
+async def advance_member_seq_txn(
+    conn: AsyncConnection, chat_id: int, user_id: int, column: str, seq: int, now: int
+) -> bool:
+    """Move read_seq / delivered_seq forward only; True when it moved."""
+    col = members.c[column]
+    values: dict[str, Any] = {column: seq, "updated_at": now}
+    if column == "read_seq":
+        values["delivered_seq"] = case(
+            (members.c.delivered_seq < seq, seq), else_=members.c.delivered_seq
+        )
+    cond = and_(
+        members.c.chat_id == chat_id, members.c.user_id == user_id, col < seq, members.c.active
+    )
+    stmt = update(members).where(cond).values(**values)
+    return bool((await conn.execute(stmt)).rowcount)
+
+
+async def memberships_of(
+    conn: AsyncConnection, user_id: int, since: int | None
+) -> Sequence[Row[Any]]:
+    """The user's memberships.
+
+    With ``since``: the active ones plus those where the chat or the membership changed
+    after it (so devices learn about chats they left).
+    """
+    stmt = select(members).join(chats, chats.c.id == members.c.chat_id)
+    stmt = stmt.where(members.c.user_id == user_id)
+    if since is None:
+        stmt = stmt.where(members.c.active)
+    else:
+        changed = (chats.c.updated_at > since) | (members.c.updated_at > since)
+        stmt = stmt.where(changed | members.c.active)
+    return (await conn.execute(stmt)).all()
+
+
+async def get_chats(conn: AsyncConnection, chat_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    ids = list(set(chat_ids))
+    out: dict[int, Row[Any]] = {}
+    for i in range(0, len(ids), 500):
+        rows = (await conn.execute(select(chats).where(chats.c.id.in_(ids[i : i + 500])))).all()
+        out.update({r.id: r for r in rows})
+    return out
+
+
+async def direct_peers(
+    conn: AsyncConnection, chat_ids: Iterable[int], user_id: int
+) -> dict[int, Row[Any]]:
+    """For direct chats: the other member's membership row, by chat id."""
+    ids = list(set(chat_ids))
+    out: dict[int, Row[Any]] = {}
+    for i in range(0, len(ids), 500):
+        stmt = select(members).where(
+            members.c.chat_id.in_(ids[i : i + 500]), members.c.user_id != user_id
+        )
+        out.update({r.chat_id: r for r in (await conn.execute(stmt)).all()})
+    return out
+
+
+async def read_count(conn: AsyncConnection, chat_id: int, seq: int, sender_id: int | None) -> int:
+    stmt = select(func.count()).where(
+        members.c.chat_id == chat_id, members.c.active, members.c.read_seq >= seq
+    )
+    if sender_id is not None:
+        stmt = stmt.where(members.c.user_id != sender_id)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+# -- events ----------------------------------------------------------------------------
+
+
+async def next_seq_txn(conn: AsyncConnection, chat_id: int, now: int) -> int:
+    stmt = (
+        update(chats)
+        .where(chats.c.id == chat_id)
+        .values(last_seq=chats.c.last_seq + 1, updated_at=now, last_activity_at=now)
+        .returning(chats.c.last_seq)
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def append_event_txn(
+    conn: AsyncConnection,
+    *,
+    chat_id: int,
+    sender_id: int | None,
+    kind: str,
+    now: int,
+    text: str | None = None,
+    client_id: str | None = None,
+    reply_to: int | None = None,
+    mentions: list[int] | None = None,
+    mention_all: bool = False,
+    data: dict[str, Any] | None = None,
+) -> Row[Any]:
+    """Assign the chat's next seq and store one event; returns the stored row."""
+    seq = await next_seq_txn(conn, chat_id, now)
+    stmt = (
+        insert(messages)
+        .values(
+            chat_id=chat_id,
+            seq=seq,
+            sender_id=sender_id,
+            client_id=client_id,
+            kind=kind,
+            text=text,
+            reply_to=reply_to,
+            mentions=orjson.dumps(mentions).decode() if mentions else None,
+            mention_all=mention_all,
+            data=orjson.dumps(data).decode() if data else None,
+            created_at=now,
+        )
+        .returning(*messages.c)
+    )
+    return (await conn.execute(stmt)).one()
+
+
+async def event_by_client_id(
+    conn: AsyncConnection, sender_id: int, client_id: str
+) -> Row[Any] | None:
+    stmt = select(messages).where(
+        messages.c.sender_id == sender_id, messages.c.client_id == client_id
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def get_event(conn: AsyncConnection, chat_id: int, seq: int) -> Row[Any] | None:
+    stmt = select(messages).where(messages.c.chat_id == chat_id, messages.c.seq == seq)
+    return (await conn.execute(stmt)).first()
+
+
+async def events_between(
+    conn: AsyncConnection,
+    chat_id: int,
+    *,
+    after: int,
+    upto: int,
+    limit: int,
+    newest_first: bool,
+    hidden_for: int | None = None,
+) -> list[Row[Any]]:
+    """Events with after < seq <= upto, oldest first in the result either way.
+
+    ``newest_first`` picks which end of the range the ``limit`` keeps.
+    """
+    stmt = select(messages).where(
+        messages.c.chat_id == chat_id, messages.c.seq > after, messages.c.seq <= upto
+    )
+    if hidden_for is not None:
+        hidden = select(hidden_messages.c.seq).where(
+            hidden_messages.c.user_id == hidden_for, hidden_messages.c.chat_id == chat_id
+        )
+        stmt = stmt.where(messages.c.seq.not_in(hidden))
+    order = messages.c.seq.desc() if newest_first else messages.c.seq.asc()
+    rows = list((await conn.execute(stmt.order_by(order).limit(limit))).all())
+    if newest_first:
+        rows.reverse()
+    return rows
+
+
+async def last_events(
+    conn: AsyncConnection, keys: Iterable[tuple[int, int]]
+) -> dict[int, Row[Any]]:
+    """The events at (chat_id, seq) for many chats at once: chat list previews."""
+    pairs = [(c, s) for c, s in keys if s > 0]
+    if not pairs:
+        return {}
+    out: dict[int, Row[Any]] = {}
+    for i in range(0, len(pairs), 400):
+        chunk = pairs[i : i + 400]
+        cond = or_(*(and_(messages.c.chat_id == c, messages.c.seq == s) for c, s in chunk))
+        for row in (await conn.execute(select(messages).where(cond))).all():
+            out[row.chat_id] = row
+    return out
+
+
+async def recall_event_txn(conn: AsyncConnection, event_id: int, now: int) -> None:
+    stmt = (
+        update(messages)
+        .where(messages.c.id == event_id)
+        .values(recalled_at=now, text=None, mentions=None, mention_all=False, data=None)
+    )
+    await conn.execute(stmt)
+
+
+async def unread_counts(conn: AsyncConnection, user_id: int) -> dict[int, int]:
+    """Per chat: messages from others after the user's read position."""
+    stmt = (
+        select(messages.c.chat_id, func.count())
+        .select_from(
+            members.join(
+                messages,
+                and_(messages.c.chat_id == members.c.chat_id, messages.c.seq > members.c.read_seq),
+            )
+        )
+        .where(
+            members.c.user_id == user_id,
+            members.c.active,
+            messages.c.kind != "system",
+            messages.c.recalled_at.is_(None),
+            messages.c.sender_id != user_id,
+        )
+        .group_by(messages.c.chat_id)
+    )
+    return {int(c): int(n) for c, n in (await conn.execute(stmt)).all()}
+
+
+# -- delete for me ---------------------------------------------------------------------
+
+
+async def hide_event_txn(
+    conn: AsyncConnection, user_id: int, chat_id: int, seq: int, now: int
+) -> bool:
+    stmt = select(hidden_messages.c.seq).where(
+        hidden_messages.c.user_id == user_id,
+        hidden_messages.c.chat_id == chat_id,
+        hidden_messages.c.seq == seq,
+    )
+    if (await conn.execute(stmt)).first() is not None:
+        return False
+    values = {"user_id": user_id, "chat_id": chat_id, "seq": seq, "created_at": now}
+    await conn.execute(insert(hidden_messages).values(**values))
+    return True
+
+
+async def hidden_since(conn: AsyncConnection, user_id: int, since: int) -> Sequence[Row[Any]]:
+    stmt = select(hidden_messages).where(
+        hidden_messages.c.user_id == user_id, hidden_messages.c.created_at > since
+    )
+    return (await conn.execute(stmt)).all()

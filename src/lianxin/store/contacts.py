@@ -1,0 +1,139 @@
+"""Friendships, friend requests and blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lianxin.store.tables import blocks, friend_requests, friends
+
+
+async def are_friends(conn: AsyncConnection, a: int, b: int) -> bool:
+    stmt = select(friends.c.active).where(friends.c.user_id == a, friends.c.friend_id == b)
+    return bool((await conn.execute(stmt)).scalar())
+
+
+async def friend_rows(conn: AsyncConnection, user_id: int, since: int | None) -> Sequence[Row[Any]]:
+    stmt = select(friends).where(friends.c.user_id == user_id)
+    stmt = (
+        stmt.where(friends.c.active) if since is None else stmt.where(friends.c.updated_at > since)
+    )
+    return (await conn.execute(stmt.order_by(friends.c.since))).all()
+
+
+async def friend_ids(conn: AsyncConnection, user_id: int) -> list[int]:
+    stmt = select(friends.c.friend_id).where(friends.c.user_id == user_id, friends.c.active)
+    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+
+
+async def set_friends_txn(conn: AsyncConnection, a: int, b: int, active: bool, now: int) -> None:
+    """Make (or unmake) a and b friends, in both directions."""
+    for x, y in ((a, b), (b, a)):
+        stmt = select(friends.c.user_id).where(friends.c.user_id == x, friends.c.friend_id == y)
+        if (await conn.execute(stmt)).first() is None:
+            if active:
+                await conn.execute(
+                    insert(friends).values(
+                        user_id=x, friend_id=y, active=True, since=now, updated_at=now
+                    )
+                )
+            continue
+        values: dict[str, Any] = {"active": active, "updated_at": now}
+        if active:
+            values["since"] = now
+        cond = and_(friends.c.user_id == x, friends.c.friend_id == y)
+        await conn.execute(update(friends).where(cond).values(**values))
+
+
+# -- requests --------------------------------------------------------------------------
+
+
+async def get_request(conn: AsyncConnection, request_id: int) -> Row[Any] | None:
+    stmt = select(friend_requests).where(friend_requests.c.id == request_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def pending_request(conn: AsyncConnection, from_id: int, to_id: int) -> Row[Any] | None:
+    stmt = select(friend_requests).where(
+        friend_requests.c.from_id == from_id,
+        friend_requests.c.to_id == to_id,
+        friend_requests.c.state == "pending",
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def insert_request_txn(
+    conn: AsyncConnection, *, from_id: int, to_id: int, greeting: str, now: int
+) -> int:
+    stmt = insert(friend_requests).values(
+        from_id=from_id,
+        to_id=to_id,
+        greeting=greeting,
+        state="pending",
+        created_at=now,
+        updated_at=now,
+    )
+    return int((await conn.execute(stmt.returning(friend_requests.c.id))).scalar_one())
+
+
+async def update_request_txn(
+    conn: AsyncConnection, request_id: int, values: dict[str, Any], now: int
+) -> None:
+    stmt = update(friend_requests).where(friend_requests.c.id == request_id)
+    await conn.execute(stmt.values(**values, updated_at=now))
+
+
+async def requests_for(
+    conn: AsyncConnection, user_id: int, since: int | None
+) -> Sequence[Row[Any]]:
+    """Requests to or from the user: pending ones, or all that changed since ``since``."""
+    who = or_(friend_requests.c.to_id == user_id, friend_requests.c.from_id == user_id)
+    stmt = select(friend_requests).where(who)
+    if since is None:
+        stmt = stmt.where(friend_requests.c.state == "pending")
+    else:
+        stmt = stmt.where(friend_requests.c.updated_at > since)
+    return (await conn.execute(stmt.order_by(friend_requests.c.id.desc()).limit(500))).all()
+
+
+# -- blocks ----------------------------------------------------------------------------
+
+
+async def is_blocked(conn: AsyncConnection, blocker: int, blocked: int) -> bool:
+    stmt = select(blocks.c.user_id).where(
+        blocks.c.user_id == blocker, blocks.c.blocked_id == blocked
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def block_between(conn: AsyncConnection, a: int, b: int) -> bool:
+    """True when either user has blocked the other."""
+    stmt = select(blocks.c.user_id).where(
+        or_(
+            and_(blocks.c.user_id == a, blocks.c.blocked_id == b),
+            and_(blocks.c.user_id == b, blocks.c.blocked_id == a),
+        )
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def blocked_ids(conn: AsyncConnection, user_id: int) -> list[int]:
+    stmt = (
+        select(blocks.c.blocked_id).where(blocks.c.user_id == user_id).order_by(blocks.c.created_at)
+    )
+    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+
+
+async def add_block_txn(conn: AsyncConnection, blocker: int, blocked: int, now: int) -> bool:
+    if await is_blocked(conn, blocker, blocked):
+        return False
+    await conn.execute(insert(blocks).values(user_id=blocker, blocked_id=blocked, created_at=now))
+    return True
+
+
+async def remove_block_txn(conn: AsyncConnection, blocker: int, blocked: int) -> bool:
+    stmt = delete(blocks).where(blocks.c.user_id == blocker, blocks.c.blocked_id == blocked)
+    return bool((await conn.execute(stmt)).rowcount)
