@@ -6,6 +6,7 @@ services are reachable on 127.0.0.1, against PostgreSQL + Redis (the cluster bac
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,5 @@ async def closing() -> AsyncIterator[list[Any]]:
     items: list[Any] = []
     yield items
     for item in reversed(items):
-        try:
+        with contextlib.suppress(Exception):
             await item.close()
-        except Exception:
-            pass

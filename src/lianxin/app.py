@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
 
 from lianxin import __version__
 from lianxin.api import auth, chats, friends, me, messages, users
@@ -26,6 +28,8 @@ from lianxin.store.db import Database
 from lianxin.store.migrate import upgrade
 
 log = logging.getLogger("lianxin")
+
+WEB_DIST = Path(__file__).parent / "web" / "dist"
 
 _HTTP_CODES = {
     401: Code.unauthorized,
@@ -90,9 +94,14 @@ def create_app(
     async def healthz() -> dict[str, Any]:
         return {"ok": True, "version": __version__, "sessions": app.state.hub.session_count}
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/api/docs")
+    if (WEB_DIST / "index.html").is_file():
+        # The web client (built by `make run` / `make test` from src/lianxin/web).
+        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse("/api/docs")
 
     return app
 

@@ -257,7 +257,7 @@ class Client:
 
     def ws_url(self) -> str:
         scheme = "wss" if self.base_url.startswith("https") else "ws"
-        return scheme + self.base_url.split(":", 1)[1] + "/ws"
+        return scheme + ":" + self.base_url.split(":", 1)[1] + "/ws"
 
     async def connect(
         self, state: SyncState | None = None, *, wait_synced: bool = True
