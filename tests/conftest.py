@@ -10,10 +10,12 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.harness import (
+    PG_ADMIN_URL,
     REDIS_URL,
     PgDatabase,
     ServerThread,
@@ -24,8 +26,14 @@ from tests.harness import (
     test_settings,
 )
 
-PG_UP = reachable("127.0.0.1", 5432)
-REDIS_UP = reachable("127.0.0.1", 6379)
+
+def _reachable_url(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    return reachable(parts.hostname or "127.0.0.1", parts.port or default_port)
+
+
+PG_UP = _reachable_url(PG_ADMIN_URL, 5432)
+REDIS_UP = _reachable_url(REDIS_URL, 6379)
 _skipped: list[str] = []
 
 

@@ -61,6 +61,9 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**base)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 class ServerThread:
     """A real uvicorn server for one app, on its own event loop in a daemon thread."""
 

@@ -48,7 +48,6 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings.media_dir.mkdir(parents=True, exist_ok=True)
         db = Database(
             settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
@@ -121,6 +120,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
         return JSONResponse({"code": Code.bad_request.value, "message": message}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def on_crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        body = {"code": Code.internal.value, "message": "something went wrong; try again"}
+        return JSONResponse(body, status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SmsProviderName = Literal["console", "webhook", "memory"]
@@ -53,15 +52,10 @@ class Settings(BaseSettings):
     catchup_max_per_chat: int = 500
 
     log_level: str = "info"
-    extra_origins: list[str] = Field(default_factory=list)
 
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "lianxin.db"
-
-    @property
-    def media_dir(self) -> Path:
-        return self.data_dir / "media"
 
     @property
     def effective_database_url(self) -> str:

@@ -102,6 +102,7 @@ async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int
         hidden = (
             await chats_store.hidden_since(conn, me.user_id, since) if since is not None else []
         )
+        blocked = await contacts_store.blocked_ids(conn, me.user_id)
     assert me_row is not None
     changed_friend_ids = {f.friend_id for f in friend_rows}
     profile_updates = [
@@ -126,6 +127,7 @@ async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int
             for r in requests
         ],
         "hidden": [{"chat": h.chat_id, "seq": h.seq} for h in hidden],
+        "blocked": blocked,  # the whole (short) list: devices replace theirs
         "presence": await access_presence(svc, me, all_friends),
         "full": since is None,
     }

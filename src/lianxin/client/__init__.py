@@ -8,7 +8,7 @@ async with Client("http://127.0.0.1:8080") as api:
     frame = await conn.next_event()
 """
 
-from lianxin.client.connection import Connection, SyncState
+from lianxin.client.connection import Connection, FrameError, SyncState
 from lianxin.client.rest import ApiError, Client
 
-__all__ = ["ApiError", "Client", "Connection", "SyncState"]
+__all__ = ["ApiError", "Client", "Connection", "FrameError", "SyncState"]

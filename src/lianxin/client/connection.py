@@ -67,6 +67,7 @@ class Connection:
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
 
     async def open(self, *, wait_synced: bool = True, timeout: float = 15.0) -> None:
@@ -82,6 +83,8 @@ class Connection:
             await asyncio.wait_for(self._synced.wait(), timeout)
 
     async def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -125,6 +128,9 @@ class Connection:
                 kind = frame.get("t")
                 if kind == "welcome":
                     self.welcome = frame
+                    self._heartbeat = asyncio.create_task(self._beat(float(frame["heartbeat_s"])))
+                elif kind == "pong" and frame.get("r") is None:
+                    continue  # answer to a heartbeat
                 elif kind == "synced":
                     self._synced.set()
                 rid = frame.get("r")
@@ -136,11 +142,20 @@ class Connection:
         except ConnectionClosed:
             pass
         finally:
+            if self._heartbeat is not None:
+                self._heartbeat.cancel()
             self.close_code = self._ws.close_code
             for fut in self._pending.values():
                 if not fut.done():
                     fut.set_exception(ConnectionError(f"connection closed ({self.close_code})"))
             self.events.put_nowait({"t": "closed", "code": self.close_code})
+
+    async def _beat(self, interval: float) -> None:
+        """Keep the session alive while the application is quiet."""
+        with contextlib.suppress(ConnectionClosed, asyncio.CancelledError):
+            while True:
+                await asyncio.sleep(interval)
+                await self.send_frame({"t": "ping"})
 
     # -- conveniences -----------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Events: born in actions after commit, encoded once, fanned out by the bus.
 
 ``envelope`` is the bus wire format (a small routing header + the client frame bytes);
-``frames`` builds the client-facing frame for each event type; ``publish`` sends them
-to chat topics (``c.<chat>``) or user topics (``u.<user>``).
+``publish`` sends frames (shaped by ``actions.views``) to chat topics (``c.<chat>``) or
+user topics (``u.<user>``).
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,6 +10,17 @@ import orjson
 
 from lianxin.bus import Bus
 from lianxin.events.envelope import Envelope, encode
+
+log = logging.getLogger(__name__)
+
+
+async def _publish(bus: Bus, topic: str, payload: bytes) -> None:
+    """Best effort: the data is committed already and devices catch up on resume, so a bus
+    failure must not turn a stored message into an error for its sender."""
+    try:
+        await bus.publish(topic, payload)
+    except Exception:
+        log.exception("publish to %s failed; receivers will catch up on resume", topic)
 
 
 def chat_topic(chat_id: int) -> str:
@@ -37,10 +49,10 @@ async def to_chat(
     data = orjson.dumps(frame)
     new = tuple(joined)
     env = Envelope(frame=data, chat=chat_id, seq=seq, exclude=exclude, joined=new, left=tuple(left))
-    await bus.publish(chat_topic(chat_id), encode(env))
+    await _publish(bus, chat_topic(chat_id), encode(env))
     for uid in new:
         mine = Envelope(frame=data, chat=chat_id, seq=seq, exclude=exclude, joined=(uid,))
-        await bus.publish(user_topic(uid), encode(mine))
+        await _publish(bus, user_topic(uid), encode(mine))
 
 
 async def to_users(
@@ -48,9 +60,9 @@ async def to_users(
 ) -> None:
     payload = encode(Envelope(frame=orjson.dumps(frame), exclude=exclude))
     for uid in dict.fromkeys(user_ids):
-        await bus.publish(user_topic(uid), payload)
+        await _publish(bus, user_topic(uid), payload)
 
 
 async def kick_device(bus: Bus, user_id: int, device_id: int) -> None:
     frame = orjson.dumps({"t": "signed_out", "device": device_id})
-    await bus.publish(user_topic(user_id), encode(Envelope(frame=frame, kick_device=device_id)))
+    await _publish(bus, user_topic(user_id), encode(Envelope(frame=frame, kick_device=device_id)))

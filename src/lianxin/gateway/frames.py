@@ -24,7 +24,6 @@ class Hello(_Frame):
     token: str | None = Field(default=None, max_length=200)
     since: NonNeg | None = None
     seqs: dict[str, NonNeg] | None = None
-    device_name: str | None = Field(default=None, max_length=64)
 
 
 class Ping(_Frame):

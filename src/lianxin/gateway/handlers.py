@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lianxin.actions import messages, presence
+from lianxin.errors import Code, LianxinError
 from lianxin.gateway import frames
 
 if TYPE_CHECKING:
@@ -68,12 +69,7 @@ async def handle(session: Session, frame: frames.ClientFrame) -> dict[str, Any] 
             users = await presence.access_presence(svc, me, list(frame.users))
             return {"t": "presence_list", "r": frame.r, "users": users}
         case frames.Hello():
-            return {
-                "t": "error",
-                "r": frame.r,
-                "code": "bad_frame",
-                "message": "already said hello",
-            }
+            raise LianxinError(Code.bad_frame, "already said hello")
     return None
 
 

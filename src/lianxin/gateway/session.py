@@ -1,7 +1,7 @@
 """One WebSocket connection: hello/auth, resume, then a reader loop and a writer task.
 
-Close codes: 4000 idle, 4001 unauthorized, 4002 signed out, 4008 too slow (resume),
-1001 server going away. See docs/protocol.md.
+Close codes: 4000 idle, 4001 unauthorized, 4002 signed out, 4008 too slow (resume);
+the ASGI server closes with 1012 when it restarts. See docs/protocol.md.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class Session:
         # While catching up, live chat events wait here so none is lost or sent twice.
         self.buffer: list[tuple[Envelope, str]] | None = None
         self.tops: dict[int, int] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     @property
     def identity(self) -> Identity:
@@ -89,6 +90,9 @@ class Session:
         if code == CLOSE_TOO_SLOW:
             while not self.queue.empty():  # a slow reader does not get the backlog
                 self.queue.get_nowait()
+            if self._writer is not None:
+                # Its send may be stuck on a full socket: stop it, run() then closes.
+                self._writer.cancel()
         self.queue.put_nowait(None)
 
     async def close(self, code: int, reason: str) -> None:
@@ -99,11 +103,13 @@ class Session:
     async def run(self) -> None:
         await self.ws.accept()
         writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.session_id}")
+        self._writer = writer
         registered = False
         try:
             hello = await self._hello()
             if hello is None:
                 return
+            self.buffer = []  # hold live events from the moment routing starts until caught up
             await self.hub.register(self, await self._chat_ids())
             registered = True
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
@@ -125,6 +131,8 @@ class Session:
                 with contextlib.suppress(asyncio.TimeoutError, Exception):
                     await asyncio.wait_for(writer, 2.0)
                 writer.cancel()
+            elif writer.cancelled() and self.closing is not None:
+                await self._close_socket(*self.closing)
 
     async def _hello(self) -> frames.Hello | None:
         try:
@@ -203,15 +211,17 @@ class Session:
         while True:
             item = await self.queue.get()
             if item is None:
-                code, reason = self.closing or (1000, "")
-                if self.ws.application_state == WebSocketState.CONNECTED:
-                    with contextlib.suppress(Exception):
-                        await self.ws.close(code, reason)
+                await self._close_socket(*(self.closing or (1000, "")))
                 return
             try:
                 await self.ws.send_text(item)
             except (WebSocketDisconnect, RuntimeError, OSError):
                 return
+
+    async def _close_socket(self, code: int, reason: str) -> None:
+        if self.ws.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(code, reason), 2.0)
 
     async def _read_loop(self) -> None:
         from lianxin.gateway.handlers import handle
