@@ -105,12 +105,20 @@ def _check_admin(member: Row[Any]) -> None:
         raise LianxinError(Code.not_allowed, "only the group owner or an admin can do this")
 
 
-def _check_group(chat: Row[Any] | None) -> Row[Any]:
-    if chat is None:
-        raise LianxinError(Code.not_member, "no such chat")
+async def _lock_group_txn(
+    conn: AsyncConnection, chat_id: int, user_id: int
+) -> tuple[Row[Any], Row[Any]]:
+    """The group (row locked until commit) and the caller's active membership.
+
+    Taking the lock before reading members serialises changes to one group across nodes,
+    so member counts, limits and roles are decided on current data, never a stale read.
+    """
+    chat = await store.lock_chat_txn(conn, chat_id)
+    member = await access_member(conn, chat_id, user_id)
+    assert chat is not None  # a membership implies its chat
     if chat.kind != "group":
         raise LianxinError(Code.bad_request, "this works on groups only")
-    return chat
+    return chat, member
 
 
 def check_title(title: str) -> str:
@@ -130,7 +138,7 @@ async def _names(conn: AsyncConnection, ids: Iterable[int]) -> dict[str, str]:
 async def summaries(
     conn: AsyncConnection, user_id: int, memberships: Sequence[Row[Any]]
 ) -> list[dict[str, Any]]:
-    """Chat-list entries for these memberships of one user, most recent activity first."""
+    """Chat-list entries for these memberships of one user, in chat-list order."""
     if not memberships:
         return []
     chat_rows = await store.get_chats(conn, [m.chat_id for m in memberships])
@@ -173,8 +181,13 @@ async def summaries(
             entry["peer_read_seq"] = peer.read_seq
             entry["peer_delivered_seq"] = peer.delivered_seq
         out.append(entry)
-    out.sort(key=lambda c: (c["pinned_at"] or 0, c["last_activity_at"]), reverse=True)
+    out.sort(key=_list_order, reverse=True)
     return out
+
+
+def _list_order(entry: dict[str, Any]) -> tuple[bool, int, int]:
+    """Pinned chats first, then the most recent activity; the newer chat wins a tie."""
+    return entry["pinned"], entry["last_activity_at"], entry["id"]
 
 
 async def list_chats(svc: Services, me: Identity) -> list[dict[str, Any]]:
@@ -289,8 +302,7 @@ async def do_update_group(
     now = svc.clock.now_ms()
     events = []
     async with svc.db.write() as conn:
-        member = await access_member(conn, chat_id, me.user_id)
-        _check_group(await store.get_chat(conn, chat_id))
+        _, member = await _lock_group_txn(conn, chat_id, me.user_id)
         if title is not None:
             title = check_title(title)
             await store.update_chat_txn(conn, chat_id, {"title": title})
@@ -334,8 +346,7 @@ async def do_add_members(
     """Any member may add their friends (WeChat's default); returns who was added."""
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        await access_member(conn, chat_id, me.user_id)
-        chat = _check_group(await store.get_chat(conn, chat_id))
+        chat, _ = await _lock_group_txn(conn, chat_id, me.user_id)
         current = set(await store.active_member_ids(conn, chat_id))
         new = [u for u in dict.fromkeys(user_ids) if u not in current]
         if not new:
@@ -372,8 +383,7 @@ async def do_remove_member(svc: Services, me: Identity, chat_id: int, user_id: i
         raise LianxinError(Code.bad_request, "use leave to leave a group")
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        member = await access_member(conn, chat_id, me.user_id)
-        chat = _check_group(await store.get_chat(conn, chat_id))
+        chat, member = await _lock_group_txn(conn, chat_id, me.user_id)
         _check_admin(member)
         target = await store.get_member(conn, chat_id, user_id)
         if target is None or not target.active:
@@ -401,8 +411,7 @@ async def do_leave(svc: Services, me: Identity, chat_id: int) -> None:
     """Leave a group; an owner who leaves hands ownership to the longest-serving admin/member."""
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        member = await access_member(conn, chat_id, me.user_id)
-        chat = _check_group(await store.get_chat(conn, chat_id))
+        chat, member = await _lock_group_txn(conn, chat_id, me.user_id)
         heir = None
         if member.role == "owner":
             others = [
@@ -447,8 +456,7 @@ async def do_set_role(svc: Services, me: Identity, chat_id: int, user_id: int, r
         raise LianxinError(Code.bad_request, "role is owner, admin or member")
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        member = await access_member(conn, chat_id, me.user_id)
-        _check_group(await store.get_chat(conn, chat_id))
+        _, member = await _lock_group_txn(conn, chat_id, me.user_id)
         if member.role != "owner":
             raise LianxinError(Code.not_allowed, "only the group owner can change roles")
         target = await store.get_member(conn, chat_id, user_id)

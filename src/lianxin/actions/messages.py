@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from lianxin.actions import views
 from lianxin.actions.accounts import Identity
 from lianxin.actions.chats import (
@@ -62,32 +65,32 @@ async def do_send_text(
     session_id: str | None = None,
     forwarded: dict[str, Any] | None = None,
 ) -> Sent:
-    """Store a text message durably, then fan it out. Idempotent per client id."""
+    """Store a text message durably, then fan it out. Idempotent per client id.
+
+    The chat row is locked first, so sends to one chat take turns for the whole check:
+    a resend racing its original finds it instead of failing on the unique client id,
+    and a member removed meanwhile is refused instead of posting after their removal.
+    """
     client_id = check_client_id(client_id)
     text = check_text(text, svc.settings.text_limit)
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
+        chat = await store.lock_chat_txn(conn, chat_id)
         dup = await store.event_by_client_id(conn, me.user_id, client_id)
         if dup is not None:
             if dup.chat_id != chat_id:
                 raise LianxinError(Code.conflict, "this client id was used for another chat")
             return Sent(views.event(dup), duplicate=True)
         member = await access_member(conn, chat_id, me.user_id)
-        chat = await store.get_chat(conn, chat_id)
         assert chat is not None
         if chat.kind == "direct":
             peer = next(u for u in map(int, chat.direct_key.split(":")) if u != me.user_id)
             await check_direct_allowed(conn, me.user_id, peer)
             mentions, mention_all = None, False
         if reply_to is not None:
-            target = await store.get_event(conn, chat_id, reply_to)
-            if target is None or target.seq <= member.joined_seq:
-                raise LianxinError(Code.not_found, "the message you reply to does not exist")
+            await _check_reply(conn, member, reply_to)
         if mentions:
-            present = set(await store.active_member_ids(conn, chat_id))
-            if any(m not in present for m in mentions):
-                raise LianxinError(Code.bad_request, "you can only mention members of this chat")
-            mentions = sorted(set(mentions))
+            mentions = await _check_mentions(conn, chat_id, mentions)
         if mention_all and member.role not in ("owner", "admin"):
             raise LianxinError(Code.not_allowed, "only the owner or admins can mention everyone")
         row = await store.append_event_txn(
@@ -108,20 +111,35 @@ async def do_send_text(
     return Sent(views.event(row), duplicate=False)
 
 
+async def _check_reply(conn: AsyncConnection, member: Row[Any], seq: int) -> None:
+    """A reply points at an event of this chat that the sender can see."""
+    target = await store.get_event(conn, member.chat_id, seq)
+    if target is None or target.seq <= member.joined_seq:
+        raise LianxinError(Code.not_found, "the message you reply to does not exist")
+
+
+async def _check_mentions(conn: AsyncConnection, chat_id: int, mentions: list[int]) -> list[int]:
+    """Mentioned users, deduplicated and sorted; each must be a current member."""
+    present = set(await store.active_member_ids(conn, chat_id))
+    if any(m not in present for m in mentions):
+        raise LianxinError(Code.bad_request, "you can only mention members of this chat")
+    return sorted(set(mentions))
+
+
 async def do_recall(
     svc: Services, me: Identity, chat_id: int, seq: int, *, session_id: str | None = None
 ) -> dict[str, Any]:
     """Take back a message within the recall window (group owners / admins: anyone's)."""
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
+        chat = await store.lock_chat_txn(conn, chat_id)  # racing recalls: one wins, one conflicts
         member = await access_member(conn, chat_id, me.user_id)
+        assert chat is not None
         target = await store.get_event(conn, chat_id, seq)
         if target is None or target.seq <= member.joined_seq or target.kind == "system":
             raise LianxinError(Code.not_found, "no such message")
         if target.recalled_at is not None:
             raise LianxinError(Code.conflict, "this message was already recalled")
-        chat = await store.get_chat(conn, chat_id)
-        assert chat is not None
         is_admin = chat.kind == "group" and member.role in ("owner", "admin")
         if target.sender_id != me.user_id and not is_admin:
             raise LianxinError(Code.not_allowed, "you can only recall your own messages")
@@ -141,11 +159,10 @@ async def do_recall(
 
 
 async def do_delete_for_me(svc: Services, me: Identity, chat_id: int, seq: int) -> None:
+    """Hide an event I can read from my own history; every device of mine is told."""
     async with svc.db.write() as conn:
-        _, upto = await access_readable(conn, chat_id, me.user_id)
+        member, upto = await access_readable(conn, chat_id, me.user_id)
         target = await store.get_event(conn, chat_id, seq)
-        member = await store.get_member(conn, chat_id, me.user_id)
-        assert member is not None
         if target is None or not (member.joined_seq < seq <= upto):
             raise LianxinError(Code.not_found, "no such message")
         await store.hide_event_txn(conn, me.user_id, chat_id, seq, svc.clock.now_ms())
@@ -185,26 +202,46 @@ async def do_forward(
     )
 
 
+async def _receipt_chat_txn(conn: AsyncConnection, chat_id: int, user_id: int) -> Row[Any]:
+    """The chat a read / delivered mark is for, after checking I belong to it.
+
+    A mark in a direct chat also bumps the chat row. A send locks the chat row before the
+    sender's member row, so marks take that lock first too: the other order deadlocks when
+    one device sends while another device of the same user marks the chat read.
+    """
+    await access_member(conn, chat_id, user_id)
+    chat = await store.get_chat(conn, chat_id)
+    if chat is not None and chat.kind == "direct":
+        chat = await store.lock_chat_txn(conn, chat_id)
+    assert chat is not None
+    return chat
+
+
 async def do_mark_read(
     svc: Services, me: Identity, chat_id: int, seq: int, *, session_id: str | None = None
 ) -> int:
-    """Move my read position forward; direct chats tell the peer (read receipt)."""
+    """Move my read position forward (clamped to the newest event); returns where it is now.
+
+    Direct chats tell the peer (read receipt); groups only tell my other devices, since
+    members see read counts on demand instead of a frame per reader.
+    """
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        await access_member(conn, chat_id, me.user_id)
-        chat = await store.get_chat(conn, chat_id)
-        assert chat is not None
+        chat = await _receipt_chat_txn(conn, chat_id, me.user_id)
         seq = min(seq, int(chat.last_seq))
         moved = await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", seq, now)
         if moved and chat.kind == "direct":
             # The peer's chat list shows my read position: bump the chat for their sync.
             await store.update_chat_txn(conn, chat_id, {"updated_at": now})
-    if moved:
-        frame = {"t": "read", "chat": chat_id, "user": me.user_id, "seq": seq}
-        if chat.kind == "direct":
-            await publish.to_chat(svc.bus, chat_id, frame, exclude=session_id)
-        else:
-            await publish.to_users(svc.bus, [me.user_id], frame, exclude=session_id)
+        if not moved:
+            member = await store.get_member(conn, chat_id, me.user_id)
+            assert member is not None
+            return int(member.read_seq)
+    frame = {"t": "read", "chat": chat_id, "user": me.user_id, "seq": seq}
+    if chat.kind == "direct":
+        await publish.to_chat(svc.bus, chat_id, frame, exclude=session_id)
+    else:
+        await publish.to_users(svc.bus, [me.user_id], frame, exclude=session_id)
     return seq
 
 
@@ -212,9 +249,7 @@ async def do_mark_delivered(svc: Services, me: Identity, chat_id: int, seq: int)
     """Direct chats only: the recipient's device has the message (the second tick)."""
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        await access_member(conn, chat_id, me.user_id)
-        chat = await store.get_chat(conn, chat_id)
-        assert chat is not None
+        chat = await _receipt_chat_txn(conn, chat_id, me.user_id)
         if chat.kind != "direct":
             return
         seq = min(seq, int(chat.last_seq))
@@ -268,17 +303,14 @@ async def history(
 
 
 async def read_receipts(svc: Services, me: Identity, chat_id: int, seq: int) -> dict[str, int]:
-    """How many other members have read up to ``seq`` (group read counts)."""
+    """How many of the members who could see ``seq`` (not its sender) have read it."""
     async with svc.db.read() as conn:
         member, upto = await access_readable(conn, chat_id, me.user_id)
         target = await store.get_event(conn, chat_id, seq)
         if target is None or not (member.joined_seq < seq <= upto):
             raise LianxinError(Code.not_found, "no such message")
-        count = await store.read_count(conn, chat_id, seq, target.sender_id)
-        chat = await store.get_chat(conn, chat_id)
-    assert chat is not None
-    others = chat.member_count - (1 if target.sender_id is not None else 0)
-    return {"seq": seq, "read": count, "members": max(others, 0)}
+        read, audience = await store.read_stats(conn, chat_id, seq, target.sender_id)
+    return {"seq": seq, "read": read, "members": audience}
 
 
 async def do_typing(svc: Services, me: Identity, chat_id: int, *, session_id: str) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import Field
 
 from lianxin.actions import chats
@@ -12,14 +12,21 @@ from lianxin.api.deps import Body, CurrentUser, Svc
 
 router = APIRouter(prefix="/api/v1/chats", tags=["chats"])
 
+# Ids and seqs fit in 53 bits (safe in JSON everywhere); bigger numbers would overflow the
+# database driver, so they are refused as bad input instead of failing as a server error.
+ID_MAX = 2**53
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+ChatId = Annotated[int, Path(ge=1, le=ID_MAX)]
+UserId = Annotated[int, Path(ge=1, le=ID_MAX)]
+
 
 class DirectBody(Body):
-    user_id: int
+    user_id: Id
 
 
 class GroupBody(Body):
     title: str = Field(max_length=200)
-    members: list[int] = Field(default_factory=list, max_length=10_000)
+    members: list[Id] = Field(default_factory=list, max_length=10_000)
 
 
 class GroupUpdate(Body):
@@ -28,7 +35,7 @@ class GroupUpdate(Body):
 
 
 class MembersBody(Body):
-    users: list[int] = Field(min_length=1, max_length=10_000)
+    users: list[Id] = Field(min_length=1, max_length=10_000)
 
 
 class RoleBody(Body):
@@ -57,13 +64,13 @@ async def create_group(body: GroupBody, svc: Svc, me: CurrentUser) -> dict[str, 
 
 
 @router.get("/{chat_id}", summary="One chat as it appears in my chat list")
-async def get_chat(chat_id: int, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def get_chat(chat_id: ChatId, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await chats.access_chat(svc, me, chat_id)
 
 
 @router.patch("/{chat_id}", summary="Rename a group or set its announcement")
 async def update_group(
-    chat_id: int, body: GroupUpdate, svc: Svc, me: CurrentUser
+    chat_id: ChatId, body: GroupUpdate, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     return await chats.do_update_group(
         svc, me, chat_id, title=body.title, announcement=body.announcement
@@ -72,23 +79,25 @@ async def update_group(
 
 @router.patch("/{chat_id}/settings", summary="Mute, pin or archive a chat (for me)")
 async def update_settings(
-    chat_id: int, body: SettingsBody, svc: Svc, me: CurrentUser
+    chat_id: ChatId, body: SettingsBody, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     return await chats.do_update_settings(svc, me, chat_id, **body.model_dump(exclude_none=True))
 
 
 @router.get("/{chat_id}/members", summary="Members of a chat")
-async def members(chat_id: int, svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
+async def members(chat_id: ChatId, svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
     return await chats.list_members(svc, me, chat_id)
 
 
 @router.post("/{chat_id}/members", summary="Add friends of mine to a group")
-async def add_members(chat_id: int, body: MembersBody, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def add_members(
+    chat_id: ChatId, body: MembersBody, svc: Svc, me: CurrentUser
+) -> dict[str, Any]:
     return {"added": await chats.do_add_members(svc, me, chat_id, body.users)}
 
 
 @router.delete("/{chat_id}/members/{user_id}", summary="Remove a member", status_code=204)
-async def remove_member(chat_id: int, user_id: int, svc: Svc, me: CurrentUser) -> None:
+async def remove_member(chat_id: ChatId, user_id: UserId, svc: Svc, me: CurrentUser) -> None:
     await chats.do_remove_member(svc, me, chat_id, user_id)
 
 
@@ -97,10 +106,12 @@ async def remove_member(chat_id: int, user_id: int, svc: Svc, me: CurrentUser) -
     summary="Make a member admin / member / owner",
     status_code=204,
 )
-async def set_role(chat_id: int, user_id: int, body: RoleBody, svc: Svc, me: CurrentUser) -> None:
+async def set_role(
+    chat_id: ChatId, user_id: UserId, body: RoleBody, svc: Svc, me: CurrentUser
+) -> None:
     await chats.do_set_role(svc, me, chat_id, user_id, body.role)
 
 
 @router.post("/{chat_id}/leave", summary="Leave a group", status_code=204)
-async def leave(chat_id: int, svc: Svc, me: CurrentUser) -> None:
+async def leave(chat_id: ChatId, svc: Svc, me: CurrentUser) -> None:
     await chats.do_leave(svc, me, chat_id)

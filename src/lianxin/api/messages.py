@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from lianxin.actions import messages
+from lianxin.api.chats import ID_MAX, ChatId, Id
 from lianxin.api.deps import Body, CurrentUser, Svc
 
 router = APIRouter(prefix="/api/v1/chats/{chat_id}", tags=["messages"])
+
+Seq = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 class SendBody(Body):
@@ -18,36 +21,36 @@ class SendBody(Body):
         min_length=1, max_length=64, description="Your id for exactly-once sends"
     )
     text: str = Field(max_length=100_000)
-    reply_to: int | None = None
-    mentions: list[int] | None = Field(default=None, max_length=200)
+    reply_to: Id | None = None
+    mentions: list[Id] | None = Field(default=None, max_length=200)
     mention_all: bool = False
 
 
 class ForwardBody(Body):
     client_id: str = Field(min_length=1, max_length=64)
-    to_chat: int
+    to_chat: Id
 
 
 class ReadBody(Body):
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=ID_MAX)
 
 
 @router.get(
     "/messages", summary="A page of history, backwards from `before` or forwards from `after`"
 )
 async def history(
-    chat_id: int,
+    chat_id: ChatId,
     svc: Svc,
     me: CurrentUser,
-    before: Annotated[int | None, Query(ge=1)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+    after: Annotated[int | None, Query(ge=0, le=ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     return await messages.history(svc, me, chat_id, before=before, after=after, limit=limit)
 
 
 @router.post("/messages", summary="Send a text message (repeat the client_id to retry safely)")
-async def send(chat_id: int, body: SendBody, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def send(chat_id: ChatId, body: SendBody, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     sent = await messages.do_send_text(
         svc,
         me,
@@ -62,30 +65,30 @@ async def send(chat_id: int, body: SendBody, svc: Svc, me: CurrentUser) -> dict[
 
 
 @router.post("/messages/{seq}/recall", summary="Recall a message for everyone")
-async def recall(chat_id: int, seq: int, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def recall(chat_id: ChatId, seq: Seq, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await messages.do_recall(svc, me, chat_id, seq)
 
 
 @router.delete(
     "/messages/{seq}", summary="Delete a message for me (all my devices)", status_code=204
 )
-async def delete_for_me(chat_id: int, seq: int, svc: Svc, me: CurrentUser) -> None:
+async def delete_for_me(chat_id: ChatId, seq: Seq, svc: Svc, me: CurrentUser) -> None:
     await messages.do_delete_for_me(svc, me, chat_id, seq)
 
 
 @router.post("/messages/{seq}/forward", summary="Forward a message into another chat")
 async def forward(
-    chat_id: int, seq: int, body: ForwardBody, svc: Svc, me: CurrentUser
+    chat_id: ChatId, seq: Seq, body: ForwardBody, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     sent = await messages.do_forward(svc, me, chat_id, seq, body.to_chat, client_id=body.client_id)
     return {**sent.event, "duplicate": sent.duplicate}
 
 
 @router.get("/messages/{seq}/reads", summary="How many members have read a message")
-async def reads(chat_id: int, seq: int, svc: Svc, me: CurrentUser) -> dict[str, int]:
+async def reads(chat_id: ChatId, seq: Seq, svc: Svc, me: CurrentUser) -> dict[str, int]:
     return await messages.read_receipts(svc, me, chat_id, seq)
 
 
 @router.post("/read", summary="Mark the chat read up to `seq`")
-async def mark_read(chat_id: int, body: ReadBody, svc: Svc, me: CurrentUser) -> dict[str, int]:
+async def mark_read(chat_id: ChatId, body: ReadBody, svc: Svc, me: CurrentUser) -> dict[str, int]:
     return {"read_seq": await messages.do_mark_read(svc, me, chat_id, body.seq)}

@@ -39,6 +39,17 @@ async def insert_chat_txn(
     return int((await conn.execute(stmt.returning(chats.c.id))).scalar_one())
 
 
+async def lock_chat_txn(conn: AsyncConnection, chat_id: int) -> Row[Any] | None:
+    """The chat row, locked until commit: writes to one chat (sends, recalls, membership
+    changes) that decide on what they read take turns across nodes.
+
+    Take it before any member row, as appending an event does. SQLite has no row locks
+    (and needs none: its writers are already serialised).
+    """
+    stmt = select(chats).where(chats.c.id == chat_id).with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
 async def update_chat_txn(conn: AsyncConnection, chat_id: int, values: dict[str, Any]) -> None:
     await conn.execute(update(chats).where(chats.c.id == chat_id).values(**values))
 
@@ -163,6 +174,23 @@ async def read_count(conn: AsyncConnection, chat_id: int, seq: int, sender_id: i
     if sender_id is not None:
         stmt = stmt.where(members.c.user_id != sender_id)
     return int((await conn.execute(stmt)).scalar_one())
+
+
+async def read_stats(
+    conn: AsyncConnection, chat_id: int, seq: int, sender_id: int | None
+) -> tuple[int, int]:
+    """(readers, audience) of event ``seq``: current members who could see it but didn't send it.
+
+    Members who joined after it are no audience, even though their read position is past it.
+    """
+    read = func.count(case((members.c.read_seq >= seq, 1)))
+    stmt = select(read, func.count()).where(
+        members.c.chat_id == chat_id, members.c.active, members.c.joined_seq < seq
+    )
+    if sender_id is not None:
+        stmt = stmt.where(members.c.user_id != sender_id)
+    readers, audience = (await conn.execute(stmt)).one()
+    return int(readers), int(audience)
 
 
 # -- events ----------------------------------------------------------------------------
