@@ -1,0 +1,433 @@
+// The client as a whole, minus the UI: session, REST, realtime connection, store,
+// offline outbox and the local cache, wired together.
+import { Api, ApiError } from "./api";
+import { Connection, FrameError, type ConnStatus } from "./connection";
+import { errorText } from "./errors";
+import { browserKV, readJSON, writeJSON, type KV } from "./kv";
+import { isPermanent, Outbox } from "./outbox";
+import { Store, type State } from "./store";
+import { SyncState, type SyncSnapshot } from "./sync";
+import type { ChatEvent, Me, PendingSend, ServerFrame } from "./types";
+
+export interface Session {
+  token: string;
+  userId: number;
+  deviceId: number;
+}
+
+export interface Toast {
+  id: number;
+  text: string;
+}
+
+interface CacheBlob {
+  state: Partial<State>;
+  sync: SyncSnapshot;
+}
+
+const SESSION_KEY = "lx.session";
+const TYPING_EVERY_MS = 3000;
+
+export function deviceName(ua = typeof navigator === "undefined" ? "" : navigator.userAgent): string {
+  const browser = /Edg\//.test(ua)
+    ? "Edge"
+    : /Firefox\//.test(ua)
+      ? "Firefox"
+      : /Chrom(e|ium)\//.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : "Browser";
+  const os = /Android/.test(ua)
+    ? "Android"
+    : /iPhone|iPad/.test(ua)
+      ? "iOS"
+      : /Mac OS X/.test(ua)
+        ? "macOS"
+        : /Windows/.test(ua)
+          ? "Windows"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
+  return `Web · ${browser}${os ? ` on ${os}` : ""}`;
+}
+
+export function wsUrl(loc: { protocol: string; host: string }): string {
+  return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}/ws`;
+}
+
+export class Client {
+  store = new Store();
+  api: Api;
+  session: Session | null;
+  status: ConnStatus = "stopped";
+  outbox: Outbox = new Outbox();
+  toasts: Toast[] = [];
+  authError: string | null = null;
+  private sync: SyncState | null = null;
+  private conn: Connection | null = null;
+  private kv: KV;
+  private inFlight = new Set<string>();
+  private flushing = false;
+  private loadingOlder = new Set<number>();
+  private lastTyping = new Map<number, number>();
+  private recvTimer: ReturnType<typeof setTimeout> | null = null;
+  private recvPending = new Map<number, number>();
+  private cacheTimer: ReturnType<typeof setTimeout> | null = null;
+  private toastId = 1;
+  private listeners = new Set<() => void>();
+
+  constructor(
+    base = "",
+    private socketUrl = typeof location === "undefined" ? "ws://127.0.0.1/ws" : wsUrl(location),
+    kv?: KV,
+  ) {
+    this.kv = kv ?? browserKV();
+    this.session = readJSON<Session | null>(this.kv, SESSION_KEY, null);
+    this.api = new Api(base, this.session?.token ?? null, undefined, () => this.lostAuth());
+    this.store.subscribe(() => {
+      this.scheduleCache();
+      this.changed();
+    });
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    this.listeners.forEach((fn) => fn());
+  }
+
+  get signedIn(): boolean {
+    return this.session !== null;
+  }
+
+  get state(): State {
+    return this.store.state;
+  }
+
+  // -- session --------------------------------------------------------------------------
+
+  async signIn(token: string, user: Me, deviceId: number): Promise<void> {
+    this.session = { token, userId: user.id, deviceId };
+    writeJSON(this.kv, SESSION_KEY, this.session);
+    this.api.token = token;
+    this.authError = null;
+    this.start();
+    this.store.state.me = user;
+    this.store.state.users[user.id] = user;
+    this.store.emit();
+  }
+
+  /** Open the realtime connection (after sign-in, or at page load with a saved session). */
+  start(): void {
+    if (!this.session) return;
+    const uid = this.session.userId;
+    this.outbox = new Outbox(this.kv, `lx.outbox.${uid}`);
+    this.outbox.subscribe(() => this.changed());
+    // The sync position is saved with the cached state it describes, so they always agree:
+    // without a cache the device asks for everything (its events come back by seq anyway).
+    const cached = readJSON<CacheBlob | null>(this.kv, `lx.cache.${uid}`, null);
+    if (cached?.state?.me?.id === uid) {
+      this.store.hydrate(cached.state);
+      this.sync = SyncState.fromSnapshot(cached.sync);
+    } else this.sync = new SyncState();
+    this.conn?.stop();
+    this.conn = new Connection({
+      url: this.socketUrl,
+      token: this.session.token,
+      sync: this.sync,
+      onFrame: (f) => this.onFrame(f),
+      onStatus: (s) => this.onStatus(s),
+      onAuthLost: () => this.lostAuth(),
+    });
+    this.conn.start();
+    if (typeof window !== "undefined") {
+      window.addEventListener("online", this.onOnline);
+      window.addEventListener("offline", this.onOffline);
+      document.addEventListener("visibilitychange", this.onVisibility);
+      window.addEventListener("pagehide", this.saveCache);
+    }
+  }
+
+  private onOnline = () => this.conn?.kick();
+  private onOffline = () => this.conn?.drop();
+  private onVisibility = () => {
+    if (document.visibilityState === "visible") {
+      this.conn?.kick();
+      if (this.store.activeChat) this.markRead(this.store.activeChat);
+    } else this.saveCache();
+  };
+
+  async signOut(): Promise<void> {
+    try {
+      await this.api.signOut();
+    } catch {
+      // signed out locally either way
+    }
+    this.forget();
+  }
+
+  private lostAuth(): void {
+    if (!this.session) return;
+    this.authError = errorText({ code: "unauthorized" });
+    this.forget();
+  }
+
+  private forget(): void {
+    const uid = this.session?.userId;
+    this.conn?.stop();
+    this.conn = null;
+    if (uid) {
+      for (const k of [`lx.outbox.${uid}`, `lx.cache.${uid}`]) this.kv.removeItem(k);
+    }
+    this.kv.removeItem(SESSION_KEY);
+    this.session = null;
+    this.api.token = null;
+    this.status = "stopped";
+    this.outbox = new Outbox();
+    if (typeof window !== "undefined") {
+      window.removeEventListener("online", this.onOnline);
+      window.removeEventListener("offline", this.onOffline);
+      document.removeEventListener("visibilitychange", this.onVisibility);
+      window.removeEventListener("pagehide", this.saveCache);
+    }
+    this.store.reset();
+  }
+
+  // -- realtime -------------------------------------------------------------------------
+
+  private onStatus(status: ConnStatus): void {
+    this.status = status;
+    if (status === "online") {
+      void this.flush();
+      const active = this.store.activeChat;
+      if (active) this.markRead(active);
+    }
+    this.changed();
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    if (frame.t === "error") {
+      if (frame.code && frame.code !== "bad_frame") this.toast(errorText(frame));
+      return;
+    }
+    if (frame.t === "pong" || frame.t === "welcome" || frame.t === "synced" || frame.t === "ok") return;
+    const res = this.store.apply(frame);
+    for (const cid of res.mine) {
+      if (this.outbox.remove(cid)) this.inFlight.delete(cid);
+    }
+    for (const [chat, seq] of Object.entries(res.received)) this.queueRecv(Number(chat), seq);
+    for (const chat of new Set([...res.unknownChats, ...res.refreshChats])) void this.refreshChat(chat);
+    if (res.signedOut) {
+      this.lostAuth();
+      return;
+    }
+    const active = this.store.activeChat;
+    if (active && (res.received[active] || frame.t === "sync")) this.markRead(active);
+  }
+
+  private queueRecv(chat: number, seq: number): void {
+    this.recvPending.set(chat, Math.max(this.recvPending.get(chat) ?? 0, seq));
+    if (this.recvTimer) return;
+    this.recvTimer = setTimeout(() => {
+      this.recvTimer = null;
+      for (const [c, s] of this.recvPending) this.conn?.send({ t: "recv", chat: c, seq: s });
+      this.recvPending.clear();
+    }, 300);
+  }
+
+  async refreshChat(id: number): Promise<void> {
+    try {
+      const chat = await this.api.chat(id);
+      this.store.upsertChat(chat);
+      this.store.emit();
+    } catch (e) {
+      if (e instanceof ApiError && (e.code === "not_member" || e.code === "not_found")) this.store.removeChat(id);
+    }
+  }
+
+  // -- sending --------------------------------------------------------------------------
+
+  send(chat: number, text: string, replyTo?: number): PendingSend | null {
+    const body = text.replace(/\s+$/, "");
+    if (!body.trim()) return null;
+    const item = this.outbox.add(chat, body, replyTo);
+    this.lastTyping.delete(chat);
+    void this.flush();
+    return item;
+  }
+
+  retry(cid: string): void {
+    this.outbox.retry(cid);
+    void this.flush();
+  }
+
+  discard(cid: string): void {
+    this.outbox.remove(cid);
+  }
+
+  /** Send every queued message, oldest first, one at a time (keeps their order). */
+  async flush(): Promise<void> {
+    if (this.flushing || !this.conn?.isOnline) return;
+    this.flushing = true;
+    try {
+      for (const item of this.outbox.sendable()) {
+        if (!this.conn?.isOnline) break;
+        if (this.inFlight.has(item.cid) || !this.outbox.get(item.cid)) continue;
+        const ok = await this.sendOne(item);
+        if (!ok) break;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async sendOne(item: PendingSend): Promise<boolean> {
+    if (!this.conn) return false;
+    this.inFlight.add(item.cid);
+    const frame: Record<string, unknown> = { t: "send", id: item.cid, chat: item.chat, text: item.text };
+    if (item.reply_to) frame.reply_to = item.reply_to;
+    try {
+      const ack = await this.conn.request(frame);
+      this.store.applyAck(ack, item);
+      this.outbox.remove(item.cid);
+      return true;
+    } catch (e) {
+      const code = e instanceof FrameError ? e.code : "unknown";
+      if (isPermanent(code)) {
+        this.outbox.fail(item.cid, code);
+        this.toast(errorText(e));
+        return true;
+      }
+      return false; // network / timeout: it stays queued and goes again on reconnect
+    } finally {
+      this.inFlight.delete(item.cid);
+    }
+  }
+
+  typing(chat: number): void {
+    const now = Date.now();
+    if (now - (this.lastTyping.get(chat) ?? 0) < TYPING_EVERY_MS) return;
+    this.lastTyping.set(chat, now);
+    this.conn?.send({ t: "typing", chat });
+  }
+
+  markRead(chatId: number): void {
+    const chat = this.store.state.chats[chatId];
+    if (!chat || !chat.active) return;
+    if (typeof document !== "undefined" && document.visibilityState === "hidden") return;
+    if (chat.last_seq > chat.read_seq || chat.unread > 0) {
+      const seq = chat.last_seq;
+      if (this.conn?.send({ t: "read", chat: chatId, seq })) {
+        this.store.markReadLocally(chat, seq);
+        chat.unread = 0;
+        this.store.emit();
+      }
+    }
+  }
+
+  async recall(chat: number, seq: number): Promise<void> {
+    try {
+      let event: ChatEvent;
+      if (this.conn?.isOnline) event = (await this.conn.request({ t: "recall", chat, seq })).event;
+      else event = await this.api.recall(chat, seq);
+      if (event) this.store.apply({ ...event, t: "ev" });
+    } catch (e) {
+      this.toast(errorText(e));
+    }
+  }
+
+  // -- history --------------------------------------------------------------------------
+
+  /** The newest page of a chat, merged with what is cached (dropping cache across a hole). */
+  async loadLatest(chat: number): Promise<void> {
+    try {
+      const page = await this.api.history(chat, undefined, 50);
+      const s = this.store.state;
+      const have = s.messages[chat] ?? [];
+      const first = page.events[0]?.seq;
+      if (first !== undefined && have.length && have[have.length - 1].seq < first - 1) s.messages[chat] = [];
+      this.store.addHistory(chat, page.events, page.more, !have.length);
+      if (!page.more) s.atStart[chat] = true;
+      this.store.emit();
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === "network")) this.toast(errorText(e));
+    }
+  }
+
+  /** Page back from the oldest loaded event; resolves false when there is nothing more. */
+  async loadOlder(chat: number): Promise<boolean> {
+    const s = this.store.state;
+    if (s.atStart[chat] || this.loadingOlder.has(chat)) return false;
+    const oldest = s.messages[chat]?.[0]?.seq;
+    if (oldest === undefined) {
+      await this.loadLatest(chat);
+      return true;
+    }
+    if (oldest <= 1) {
+      s.atStart[chat] = true;
+      this.store.emit();
+      return false;
+    }
+    this.loadingOlder.add(chat);
+    try {
+      const page = await this.api.history(chat, oldest, 50);
+      this.store.addHistory(chat, page.events, page.more, false);
+      s.atStart[chat] = !page.more;
+      this.store.emit();
+      return page.events.length > 0;
+    } catch (e) {
+      this.toast(errorText(e));
+      return false;
+    } finally {
+      this.loadingOlder.delete(chat);
+    }
+  }
+
+  isLoadingOlder(chat: number): boolean {
+    return this.loadingOlder.has(chat);
+  }
+
+  async requestPresence(users: number[]): Promise<void> {
+    if (!users.length) return;
+    try {
+      const list = this.conn?.isOnline
+        ? (await this.conn.request({ t: "presence", users })).users
+        : await this.api.presence(users);
+      this.store.setPresence(list);
+    } catch {
+      // presence is best effort
+    }
+  }
+
+  // -- feedback -------------------------------------------------------------------------
+
+  toast(text: string): void {
+    const id = this.toastId++;
+    this.toasts = [...this.toasts, { id, text }];
+    this.changed();
+    setTimeout(() => {
+      this.toasts = this.toasts.filter((x) => x.id !== id);
+      this.changed();
+    }, 4000);
+  }
+
+  // -- cache ----------------------------------------------------------------------------
+
+  private scheduleCache(): void {
+    if (this.cacheTimer || !this.session) return;
+    this.cacheTimer = setTimeout(() => {
+      this.cacheTimer = null;
+      this.saveCache();
+    }, 1000);
+  }
+
+  saveCache = (): void => {
+    if (!this.session || !this.store.state.me || !this.sync) return;
+    const blob: CacheBlob = { state: this.store.snapshot(), sync: this.sync.snapshot() };
+    writeJSON(this.kv, `lx.cache.${this.session.userId}`, blob);
+  };
+}

@@ -1,0 +1,122 @@
+// Wire shapes of the Lianxin server (see src/lianxin/actions/views.py and gateway/).
+
+export interface User {
+  id: number;
+  name: string;
+  handle: string | null;
+  bio: string | null;
+  is_bot?: boolean;
+}
+
+export interface Privacy {
+  find_by_phone: boolean;
+  find_by_handle: boolean;
+  last_seen: "everyone" | "friends" | "nobody";
+  stranger_messages: boolean;
+}
+
+export interface Me extends User {
+  phone: string;
+  privacy: Privacy;
+}
+
+export interface SystemData {
+  type?: string;
+  by?: number;
+  user?: number;
+  users?: number[];
+  names?: Record<string, string>;
+  title?: string;
+  text?: string;
+  seq?: number;
+  sender?: number;
+  role?: string;
+  new_owner?: number;
+  forwarded?: unknown;
+  [key: string]: unknown;
+}
+
+/** A chat event (`t: "ev"`): a text message or a system line. */
+export interface ChatEvent {
+  t?: "ev";
+  chat: number;
+  seq: number;
+  id: number;
+  from: number | null;
+  kind: "text" | "system" | string;
+  ts: number;
+  cid?: string;
+  recalled?: boolean;
+  text?: string;
+  reply_to?: number;
+  mentions?: number[];
+  mention_all?: boolean;
+  data?: SystemData;
+}
+
+export interface ChatSummary {
+  id: number;
+  kind: "direct" | "group";
+  title: string;
+  announcement: string | null;
+  member_count: number;
+  last_seq: number;
+  last_activity_at: number;
+  active: boolean;
+  role: string;
+  visible_from: number;
+  read_seq: number;
+  unread: number;
+  muted: boolean;
+  pinned: boolean;
+  pinned_at: number | null;
+  archived: boolean;
+  last: ChatEvent | null;
+  peer?: User;
+  peer_read_seq?: number;
+  peer_delivered_seq?: number;
+}
+
+export interface FriendRequest {
+  id: number;
+  from: number;
+  to: number;
+  greeting: string;
+  state: "pending" | "accepted" | "declined" | string;
+  created_at: number;
+  updated_at: number;
+  user?: User;
+}
+
+export interface PresenceInfo {
+  user: number;
+  online: boolean;
+  last_seen: number | null;
+}
+
+export interface Member extends User {
+  role: string;
+  joined_at: number;
+}
+
+export interface Device {
+  id: number;
+  name: string;
+  created_at: number;
+  last_active_at: number | null;
+  current: boolean;
+}
+
+/** Any frame from the server; the fields depend on `t`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ServerFrame = { t: string; r?: number | string | null } & Record<string, any>;
+
+/** A message typed here and not yet acknowledged by the server. */
+export interface PendingSend {
+  cid: string;
+  chat: number;
+  text: string;
+  reply_to?: number;
+  ts: number;
+  failed?: string; // an error code when the server refused it for good
+}

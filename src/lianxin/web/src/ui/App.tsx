@@ -1,0 +1,116 @@
+import type { Client } from "../client";
+import { t } from "../i18n";
+import { ChatInfo } from "./ChatInfo";
+import { ChatList } from "./ChatList";
+import { Icon } from "./common";
+import { Conversation } from "./Conversation";
+import { AddFriend, FriendsTab, UserCard } from "./Friends";
+import { NewGroup } from "./NewGroup";
+import { MePage } from "./Me";
+import { SignIn } from "./SignIn";
+import { useClient, useRoute, type Route } from "./hooks";
+
+function ConnectionBar({ client }: { client: Client }) {
+  const s = client.status;
+  if (s === "online" || s === "stopped") return null;
+  const offline = typeof navigator !== "undefined" && navigator.onLine === false;
+  const text = offline ? t("conn.offline") : s === "syncing" ? t("conn.syncing") : t("conn.connecting");
+  return (
+    <div class={`conn-bar conn-${offline ? "offline" : s}`} role="status" aria-live="polite" data-testid="conn-status">
+      <span class="spinner" aria-hidden="true" />
+      {text}
+    </div>
+  );
+}
+
+function Toasts({ client }: { client: Client }) {
+  return (
+    <div class="toasts" role="alert" aria-live="assertive">
+      {client.toasts.map((x) => (
+        <div class="toast" key={x.id}>
+          {x.text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function tabOf(route: Route): "chats" | "friends" | "me" {
+  if (route.name === "friends" || route.name === "add" || route.name === "user" || route.name === "group") return "friends";
+  if (route.name === "me") return "me";
+  return "chats";
+}
+
+function Nav({ client, tab }: { client: Client; tab: string }) {
+  const unread = client.store.totalUnread();
+  const requests = client.store.pendingRequests().length;
+  const item = (name: string, href: string, label: string, badge: number) => (
+    <a href={href} class={`nav-item${tab === name ? " active" : ""}`} aria-current={tab === name ? "page" : undefined} data-testid={`nav-${name}`}>
+      <span class="nav-icon">
+        <Icon name={name} />
+        {badge > 0 ? <span class="badge nav-badge">{badge > 99 ? "99+" : badge}</span> : null}
+      </span>
+      <span class="nav-label">{label}</span>
+    </a>
+  );
+  return (
+    <nav class="nav" aria-label="Main">
+      {item("chats", "#/chats", t("nav.chats"), unread)}
+      {item("friends", "#/friends", t("nav.friends"), requests)}
+      {item("me", "#/me", t("nav.me"), 0)}
+    </nav>
+  );
+}
+
+function Placeholder() {
+  return (
+    <div class="placeholder">
+      <img src="/icon.svg" alt="" width="96" height="96" />
+      <p>{t("chats.select")}</p>
+    </div>
+  );
+}
+
+export function App({ client }: { client: Client }) {
+  useClient(client);
+  const route = useRoute();
+  if (!client.signedIn) return <SignIn client={client} />;
+  const tab = tabOf(route);
+  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "user" || route.name === "group";
+  let main;
+  switch (route.name) {
+    case "chat":
+      main = <Conversation key={route.id} client={client} chatId={route.id!} />;
+      break;
+    case "info":
+      main = <ChatInfo key={route.id} client={client} chatId={route.id!} />;
+      break;
+    case "add":
+      main = <AddFriend client={client} />;
+      break;
+    case "user":
+      main = <UserCard key={route.id} client={client} userId={route.id!} />;
+      break;
+    case "group":
+      main = <NewGroup client={client} />;
+      break;
+    default:
+      main = <Placeholder />;
+  }
+  const activeChat = route.name === "chat" || route.name === "info" ? route.id : undefined;
+  return (
+    <div class={`app ${detail ? "show-detail" : "show-list"}`}>
+      <ConnectionBar client={client} />
+      <aside class="sidebar">
+        <div class="sidebar-body">
+          {tab === "chats" ? <ChatList client={client} activeChat={activeChat} /> : null}
+          {tab === "friends" ? <FriendsTab client={client} route={route} /> : null}
+          {tab === "me" ? <MePage client={client} /> : null}
+        </div>
+        <Nav client={client} tab={tab} />
+      </aside>
+      <main class="pane">{main}</main>
+      <Toasts client={client} />
+    </div>
+  );
+}

@@ -1,0 +1,373 @@
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { Client } from "../client";
+import { clock, dayLabel, presenceText, sameDay, systemText } from "../format";
+import { t } from "../i18n";
+import type { ChatEvent, ChatSummary, PendingSend } from "../types";
+import { Avatar, Icon, PaneHeader } from "./common";
+import { useTicker } from "./hooks";
+
+export const RECALL_WINDOW_MS = 120_000;
+const drafts = new Map<number, string>();
+
+type Item =
+  | { kind: "day"; key: string; ts: number }
+  | { kind: "event"; key: string; ev: ChatEvent; first: boolean }
+  | { kind: "pending"; key: string; p: PendingSend };
+
+function buildItems(events: ChatEvent[], pending: PendingSend[]): Item[] {
+  const out: Item[] = [];
+  let lastTs = 0;
+  let lastFrom: number | null | undefined;
+  let lastKind = "";
+  for (const ev of events) {
+    if (ev.kind === "system" && ev.data?.type === "recall") continue; // shown on the recalled message
+    if (!lastTs || !sameDay(lastTs, ev.ts)) {
+      out.push({ kind: "day", key: `d${ev.seq}`, ts: ev.ts });
+      lastFrom = undefined;
+    }
+    const first = lastFrom !== ev.from || lastKind !== "text" || ev.ts - lastTs > 5 * 60_000;
+    out.push({ kind: "event", key: `e${ev.seq}`, ev, first });
+    lastTs = ev.ts;
+    lastFrom = ev.from;
+    lastKind = ev.recalled ? "system" : ev.kind;
+  }
+  for (const p of pending) {
+    if (!lastTs || !sameDay(lastTs, p.ts)) out.push({ kind: "day", key: `dp${p.cid}`, ts: p.ts });
+    lastTs = p.ts;
+    out.push({ kind: "pending", key: `p${p.cid}`, p });
+  }
+  return out;
+}
+
+function Ticks({ state }: { state: "sending" | "queued" | "sent" | "delivered" | "read" }) {
+  const label =
+    state === "sending" ? t("msg.sending") : state === "queued" ? t("msg.queued") : state === "sent" ? t("msg.sent") : state === "delivered" ? t("msg.delivered") : t("msg.read");
+  const icon = state === "sending" || state === "queued" ? "clock" : state === "sent" ? "check" : "checks";
+  return (
+    <span class={`tick tick-${state}`} title={label} data-tick={state}>
+      <Icon name={icon} size={15} title={label} />
+    </span>
+  );
+}
+
+function Quote({ client, chat, seq }: { client: Client; chat: number; seq: number }) {
+  const store = client.store;
+  const ev = store.findEvent(chat, seq);
+  const name = ev ? (ev.from === store.myId ? t("sys.you") : store.userName(ev.from)) : "";
+  const text = !ev ? t("msg.unknown_quote") : ev.recalled ? t("msg.recalled", { name }) : ev.text ?? "";
+  const jump = () => {
+    const el = document.querySelector(`[data-seq="${seq}"]`);
+    if (el) {
+      el.scrollIntoView({ block: "center", behavior: "smooth" });
+      el.classList.add("flash");
+      setTimeout(() => el.classList.remove("flash"), 1200);
+    }
+  };
+  return (
+    <button type="button" class="quote" onClick={jump}>
+      {name ? <strong>{name}</strong> : null}
+      <span>{text}</span>
+    </button>
+  );
+}
+
+function Message({
+  client,
+  chat,
+  ev,
+  first,
+  onReply,
+}: {
+  client: Client;
+  chat: ChatSummary;
+  ev: ChatEvent;
+  first: boolean;
+  onReply: (ev: ChatEvent) => void;
+}) {
+  const store = client.store;
+  const me = store.myId;
+  const nameOf = store.userName.bind(store);
+  if (ev.kind === "system") {
+    return (
+      <div class="system-line" data-seq={ev.seq} data-testid="system-line">
+        <span>{systemText(ev, me, nameOf)}</span>
+      </div>
+    );
+  }
+  if (ev.recalled) {
+    return (
+      <div class="system-line" data-seq={ev.seq}>
+        <span>{ev.from === me ? t("msg.recalled_me") : t("msg.recalled", { name: nameOf(ev.from) })}</span>
+      </div>
+    );
+  }
+  const mine = ev.from === me;
+  const canRecall = mine && Date.now() - ev.ts < RECALL_WINDOW_MS && chat.active;
+  const copy = () => void navigator.clipboard?.writeText(ev.text ?? "").catch(() => {});
+  return (
+    <div class={`msg ${mine ? "mine" : "theirs"}${first ? " first" : ""}`} data-seq={ev.seq} data-testid="message">
+      {chat.kind === "group" && !mine && first ? <div class="sender">{nameOf(ev.from)}</div> : null}
+      <div class="msg-row">
+        <div class="bubble" tabIndex={0}>
+          {ev.data?.forwarded ? <div class="forwarded">{t("msg.forwarded")}</div> : null}
+          {ev.reply_to ? <Quote client={client} chat={chat.id} seq={ev.reply_to} /> : null}
+          <span class="text">{ev.text}</span>
+          <span class="meta">
+            <time dateTime={new Date(ev.ts).toISOString()}>{clock(ev.ts)}</time>
+            {mine && chat.kind === "direct" ? <Ticks state={store.tick(chat, ev.seq)} /> : null}
+          </span>
+        </div>
+        <div class="msg-actions" role="group" aria-label={t("msg.actions")}>
+          {chat.active ? (
+            <button type="button" class="icon-btn small" title={t("msg.reply")} aria-label={t("msg.reply")} onClick={() => onReply(ev)}>
+              <Icon name="reply" size={18} />
+            </button>
+          ) : null}
+          <button type="button" class="icon-btn small" title={t("msg.copy")} aria-label={t("msg.copy")} onClick={copy}>
+            <Icon name="copy" size={18} />
+          </button>
+          {canRecall ? (
+            <button
+              type="button"
+              class="icon-btn small"
+              title={t("msg.recall")}
+              aria-label={t("msg.recall")}
+              data-testid="recall"
+              onClick={() => void client.recall(chat.id, ev.seq)}
+            >
+              <Icon name="recall" size={18} />
+            </button>
+          ) : null}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function PendingMessage({ client, chat, p }: { client: Client; chat: ChatSummary; p: PendingSend }) {
+  const online = client.status === "online";
+  return (
+    <div class={`msg mine first pending${p.failed ? " failed" : ""}`} data-testid="message" data-pending={p.cid}>
+      <div class="msg-row">
+        <div class="bubble">
+          {p.reply_to ? <Quote client={client} chat={chat.id} seq={p.reply_to} /> : null}
+          <span class="text">{p.text}</span>
+          <span class="meta">
+            <time>{clock(p.ts)}</time>
+            {p.failed ? null : <Ticks state={online ? "sending" : "queued"} />}
+          </span>
+        </div>
+      </div>
+      {p.failed ? (
+        <div class="failed-row">
+          <Icon name="alert" size={16} />
+          <span>{t("msg.failed")}</span>
+          <button type="button" class="btn link" onClick={() => client.retry(p.cid)}>
+            {t("msg.retry")}
+          </button>
+          <button type="button" class="btn link" onClick={() => client.discard(p.cid)}>
+            {t("msg.discard")}
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function Composer({ client, chat, reply, clearReply }: { client: Client; chat: ChatSummary; reply: ChatEvent | null; clearReply: () => void }) {
+  const [text, setText] = useState(drafts.get(chat.id) ?? "");
+  const area = useRef<HTMLTextAreaElement>(null);
+  const store = client.store;
+
+  useEffect(() => {
+    if (window.matchMedia("(pointer: fine)").matches) area.current?.focus();
+  }, [chat.id, reply]);
+  useLayoutEffect(() => {
+    const el = area.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight, 160)}px`;
+  }, [text]);
+
+  const send = () => {
+    if (!text.trim()) return;
+    client.send(chat.id, text, reply?.seq);
+    setText("");
+    drafts.delete(chat.id);
+    clearReply();
+    area.current?.focus();
+  };
+
+  return (
+    <div class="composer">
+      {reply ? (
+        <div class="reply-bar">
+          <div class="reply-bar-text">
+            <strong>{t("msg.replying_to", { name: reply.from === store.myId ? t("sys.you") : store.userName(reply.from) })}</strong>
+            <span>{reply.text}</span>
+          </div>
+          <button type="button" class="icon-btn small" onClick={clearReply} aria-label={t("msg.cancel_reply")} title={t("msg.cancel_reply")}>
+            <Icon name="close" size={18} />
+          </button>
+        </div>
+      ) : null}
+      <form
+        class="composer-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
+        <textarea
+          ref={area}
+          rows={1}
+          value={text}
+          placeholder={t("msg.placeholder")}
+          aria-label={t("msg.placeholder")}
+          data-testid="composer"
+          onInput={(e) => {
+            const v = (e.target as HTMLTextAreaElement).value;
+            setText(v);
+            drafts.set(chat.id, v);
+            if (v.trim()) client.typing(chat.id);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+              e.preventDefault();
+              send();
+            } else if (e.key === "Escape" && reply) clearReply();
+          }}
+        />
+        <button type="submit" class="send-btn" disabled={!text.trim()} aria-label={t("msg.send")} title={t("msg.send")}>
+          <Icon name="send" />
+        </button>
+      </form>
+    </div>
+  );
+}
+
+export function Conversation({ client, chatId }: { client: Client; chatId: number }) {
+  const store = client.store;
+  const chat = store.state.chats[chatId];
+  const events = store.state.messages[chatId] ?? [];
+  const pending = client.outbox.forChat(chatId);
+  const [reply, setReply] = useState<ChatEvent | null>(null);
+  const list = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const prev = useRef({ first: 0, height: 0, top: 0, count: 0 });
+  const typingUsers = store.typingIn(chatId);
+  useTicker(1000, typingUsers.length > 0);
+
+  useEffect(() => {
+    store.activeChat = chatId;
+    atBottom.current = true;
+    void client.loadLatest(chatId);
+    return () => {
+      if (store.activeChat === chatId) store.activeChat = null;
+    };
+  }, [chatId]);
+
+  useEffect(() => {
+    if (!chat) return;
+    if (chat.kind === "direct" && chat.peer && !store.state.presence[chat.peer.id]) void client.requestPresence([chat.peer.id]);
+    if (chat.kind === "group")
+      client.api
+        .members(chatId)
+        .then((m) => store.setUsers(m))
+        .catch(() => {});
+  }, [chatId, !!chat]);
+
+  useEffect(() => {
+    client.markRead(chatId);
+  }, [chatId, chat?.last_seq, client.status]);
+
+  // Keep the view pinned: at the bottom for new messages, in place when older ones load.
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const first = events[0]?.seq ?? 0;
+    const p = prev.current;
+    const count = events.length + pending.length;
+    if (p.first && first < p.first && p.height) {
+      el.scrollTop = el.scrollHeight - p.height + p.top;
+    } else if (count !== p.count && (atBottom.current || pending.length)) {
+      el.scrollTop = el.scrollHeight;
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+    prev.current = { first, height: el.scrollHeight, top: el.scrollTop, count };
+    if (el.scrollHeight <= el.clientHeight + 40 && events.length && !store.state.atStart[chatId]) void client.loadOlder(chatId);
+  });
+
+  const onScroll = () => {
+    const el = list.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    prev.current.top = el.scrollTop;
+    prev.current.height = el.scrollHeight;
+    if (el.scrollTop < 200 && !store.state.atStart[chatId]) void client.loadOlder(chatId);
+  };
+
+  if (!chat) {
+    return (
+      <div class="conversation">
+        <PaneHeader title={<span class="skeleton" />} back="/chats" />
+        <div class="messages" />
+      </div>
+    );
+  }
+
+  const title = store.chatTitle(chat);
+  let subtitle = "";
+  if (typingUsers.length) {
+    subtitle = chat.kind === "direct" ? t("msg.typing") : t("msg.typing_name", { name: typingUsers.map((u) => store.userName(u)).join(t("sys.and")) });
+  } else if (chat.kind === "direct" && chat.peer) subtitle = presenceText(store.state.presence[chat.peer.id]);
+  else if (chat.kind === "group") subtitle = t("group.members_count", { n: chat.member_count });
+
+  const items = buildItems(events, pending);
+  const atStart = store.state.atStart[chatId];
+  return (
+    <div class="conversation" data-testid="conversation">
+      <PaneHeader
+        title={
+          <span class="title-with-avatar">
+            <Avatar id={chat.kind === "direct" ? chat.peer?.id ?? chat.id : chat.id} name={title} size={36} group={chat.kind === "group"} />
+            <span class="title-text" data-testid="chat-title">
+              {title}
+            </span>
+          </span>
+        }
+        subtitle={<span class={typingUsers.length ? "typing" : ""} data-testid="chat-subtitle">{subtitle}</span>}
+        back="/chats"
+      >
+        <a class="icon-btn" href={`#/chat/${chatId}/info`} aria-label={t("group.info")} title={t("group.info")} data-testid="chat-info">
+          <Icon name="info" />
+        </a>
+      </PaneHeader>
+      {chat.kind === "group" && chat.announcement ? (
+        <a class="announcement" href={`#/chat/${chatId}/info`}>
+          <strong>{t("group.announcement")}</strong> {chat.announcement}
+        </a>
+      ) : null}
+      <div class="messages" ref={list} onScroll={onScroll} role="log" aria-live="polite" data-testid="messages">
+        <div class="history-edge">{atStart ? t("msg.beginning") : events.length ? t("msg.load_more") : ""}</div>
+        {items.map((it) =>
+          it.kind === "day" ? (
+            <div class="day-sep" key={it.key}>
+              <span>{dayLabel(it.ts)}</span>
+            </div>
+          ) : it.kind === "event" ? (
+            <Message key={it.key} client={client} chat={chat} ev={it.ev} first={it.first} onReply={setReply} />
+          ) : (
+            <PendingMessage key={it.key} client={client} chat={chat} p={it.p} />
+          ),
+        )}
+      </div>
+      {chat.active ? (
+        <Composer client={client} chat={chat} reply={reply} clearReply={() => setReply(null)} />
+      ) : (
+        <div class="composer-disabled">{t("msg.not_member")}</div>
+      )}
+    </div>
+  );
+}

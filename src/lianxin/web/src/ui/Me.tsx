@@ -1,0 +1,160 @@
+import { useEffect, useState } from "preact/hooks";
+import type { Client } from "../client";
+import { errorText } from "../errors";
+import { relative } from "../format";
+import { LANGS, getLang, setLang, t, type Lang } from "../i18n";
+import type { Device } from "../types";
+import { Avatar, Icon } from "./common";
+
+export function MePage({ client }: { client: Client }) {
+  const me = client.store.state.me;
+  const [name, setName] = useState(me?.name ?? "");
+  const [handle, setHandle] = useState(me?.handle ?? "");
+  const [bio, setBio] = useState(me?.bio ?? "");
+  const [devices, setDevices] = useState<Device[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    setName(me?.name ?? "");
+    setHandle(me?.handle ?? "");
+    setBio(me?.bio ?? "");
+  }, [me?.name, me?.handle, me?.bio]);
+  const loadDevices = () =>
+    client.api
+      .devices()
+      .then(setDevices)
+      .catch(() => {});
+  useEffect(() => {
+    void loadDevices();
+  }, []);
+
+  if (!me) return null;
+  const changed = name.trim() !== me.name || handle.trim() !== (me.handle ?? "") || bio.trim() !== (me.bio ?? "");
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const fields: { name?: string; handle?: string; bio?: string } = {};
+      if (name.trim() !== me.name) fields.name = name.trim();
+      if (handle.trim() && handle.trim() !== (me.handle ?? "")) fields.handle = handle.trim();
+      if (bio.trim() !== (me.bio ?? "")) fields.bio = bio.trim();
+      const updated = await client.api.updateMe(fields);
+      client.store.state.me = updated;
+      client.store.setUsers([updated]);
+      client.toast(t("me.saved"));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const signOutDevice = async (id: number) => {
+    try {
+      await client.api.signOutDevice(id);
+      await loadDevices();
+    } catch (err) {
+      client.toast(errorText(err));
+    }
+  };
+  return (
+    <section class="list-section" aria-label={t("me.title")}>
+      <header class="sidebar-header">
+        <h1>{t("me.title")}</h1>
+      </header>
+      <div class="scroll me-page">
+        <div class="me-head">
+          <Avatar id={me.id} name={me.name} size={64} />
+          <div>
+            <h2 data-testid="my-name">{me.name}</h2>
+            <div class="muted" data-testid="my-handle">
+              {t("me.handle")}: {me.handle ?? t("me.handle_none")}
+            </div>
+            <div class="muted small">
+              {t("me.phone")}: {me.phone}
+            </div>
+          </div>
+        </div>
+        <form class="card" onSubmit={save}>
+          <label class="field">
+            <span>{t("me.name")}</span>
+            <input type="text" maxLength={64} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} required />
+          </label>
+          <label class="field">
+            <span>{t("me.handle")}</span>
+            <input
+              type="text"
+              maxLength={32}
+              value={handle}
+              placeholder={t("me.handle_none")}
+              onInput={(e) => setHandle((e.target as HTMLInputElement).value)}
+              data-testid="handle-input"
+            />
+            <small class="muted">{t("me.handle_hint")}</small>
+          </label>
+          <label class="field">
+            <span>{t("me.bio")}</span>
+            <input type="text" maxLength={200} value={bio} onInput={(e) => setBio((e.target as HTMLInputElement).value)} />
+          </label>
+          {error ? (
+            <p class="form-error" role="alert">
+              {error}
+            </p>
+          ) : null}
+          <button class="btn primary" type="submit" disabled={busy || !changed || !name.trim()}>
+            {t("me.save")}
+          </button>
+        </form>
+        <div class="card">
+          <label class="field">
+            <span>{t("me.language")}</span>
+            <select value={getLang()} onChange={(e) => setLang((e.target as HTMLSelectElement).value as Lang)} data-testid="lang">
+              {LANGS.map((l) => (
+                <option value={l.code} key={l.code}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <div class="card">
+          <h2 class="section-title">{t("me.devices")}</h2>
+          <ul class="device-list">
+            {devices.map((d) => (
+              <li class="device-row" key={d.id}>
+                <Icon name="device" />
+                <span class="device-main">
+                  <strong>{d.name}</strong>
+                  <span class="muted small">{d.current ? t("me.this_device") : d.last_active_at ? t("me.last_active", { when: relative(d.last_active_at) }) : ""}</span>
+                </span>
+                {d.current ? null : (
+                  <button class="btn small" type="button" onClick={() => void signOutDevice(d.id)}>
+                    {t("me.sign_out_device")}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+          {devices.length > 1 ? (
+            <button
+              class="btn"
+              type="button"
+              onClick={() =>
+                void client.api
+                  .signOutOthers()
+                  .then(loadDevices)
+                  .catch((e) => client.toast(errorText(e)))
+              }
+            >
+              {t("me.sign_out_others")}
+            </button>
+          ) : null}
+        </div>
+        <button class="btn danger wide" type="button" onClick={() => void client.signOut()} data-testid="sign-out">
+          {t("me.sign_out")}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,74 @@
+import { useEffect, useReducer, useState } from "preact/hooks";
+import type { Client } from "../client";
+import { onLangChange } from "../i18n";
+
+/** Re-render on any client change (batched to one render per frame). */
+export function useClient(client: Client): void {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    let queued = false;
+    const schedule = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        bump(0);
+      });
+    };
+    const a = client.subscribe(schedule);
+    const b = onLangChange(schedule);
+    return () => {
+      a();
+      b();
+    };
+  }, [client]);
+}
+
+export interface Route {
+  name: "chats" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me";
+  id?: number;
+}
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const id = Number(parts[1]);
+  switch (parts[0]) {
+    case "chat":
+      if (!Number.isFinite(id)) return { name: "chats" };
+      return parts[2] === "info" ? { name: "info", id } : { name: "chat", id };
+    case "friends":
+      return parts[1] === "add" ? { name: "add" } : { name: "friends" };
+    case "user":
+      return Number.isFinite(id) ? { name: "user", id } : { name: "friends" };
+    case "group":
+      return { name: "group" };
+    case "me":
+      return { name: "me" };
+  }
+  return { name: "chats" };
+}
+
+export function useRoute(): Route {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  return parseRoute(hash);
+}
+
+export function go(path: string): void {
+  if (location.hash !== `#${path}`) location.hash = path;
+}
+
+/** Re-render every `ms` while `active` (relative times, typing expiry). */
+export function useTicker(ms: number, active = true): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms, active]);
+  return now;
+}

@@ -1,0 +1,391 @@
+"""The web client in a real browser: two people sign up, befriend, chat, make a group, go offline.
+
+Drives Debian's Chromium (``/usr/bin/chromium``) with Playwright against an in-thread
+server that serves the built client (``make web``). Screenshots of the main screens at
+phone and desktop sizes go to ``test-artifacts/`` on every run.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from lianxin.app import WEB_DIST
+from tests import harness
+from tests.harness import ServerThread, next_phone
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+Browser = playwright_sync.Browser
+Page = playwright_sync.Page
+expect = playwright_sync.expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
+    pytest.mark.skipif(
+        not (WEB_DIST / "index.html").is_file(), reason="web client not built (make web)"
+    ),
+    pytest.mark.timeout(120),
+]
+
+
+@pytest.fixture(scope="module")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    srv = ServerThread(harness.test_settings(tmp_path_factory.mktemp("web"))).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+LOGS: list[str] = []
+PAGES: list[Any] = []
+
+
+def new_page(browser: Any, size: dict[str, int], locale: str = "en-US") -> Any:
+    ctx = browser.new_context(viewport=size, locale=locale, service_workers="block")
+    ctx.set_default_timeout(10_000)
+    ctx.on("page", watch)
+    page = ctx.new_page()
+    return page
+
+
+def watch(page: Any) -> None:
+    PAGES.append(page)
+    page.on("console", lambda m: LOGS.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: LOGS.append(f"[pageerror] {e}"))
+
+
+@pytest.fixture(autouse=True)
+def evidence(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On failure: a screenshot of every open page and the browser console, to debug from."""
+    LOGS.clear()
+    PAGES.clear()
+    yield
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for i, page in enumerate(PAGES):
+            if not page.is_closed():
+                page.screenshot(path=str(ARTIFACTS / f"failure-{request.node.name}-{i}.png"))
+        print("\n".join(LOGS[-60:]))
+
+
+def wait_code(srv: ServerThread, phone: str) -> str:
+    deadline = time.time() + 10
+    while phone not in srv.sms.codes:
+        assert time.time() < deadline, "no sign-in code was sent"
+        time.sleep(0.05)
+    return srv.sms.codes.pop(phone)
+
+
+def sign_up(page: Any, srv: ServerThread, name: str, shots: str | None = None) -> str:
+    phone = next_phone()
+    page.goto(srv.url + "/")
+    expect(page.get_by_test_id("signin")).to_be_visible()
+    if shots:
+        shoot(page, shots)
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_role("button", name="Send code").click()
+    page.get_by_label("Sign-in code").fill(wait_code(srv, phone))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Chats")).to_be_visible()
+    expect(page.get_by_test_id("conn-status")).to_have_count(0)
+    return phone
+
+
+def shoot(page: Any, name: str) -> None:
+    """Screenshots at phone and desktop size, then back to the page's own size."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    own = page.viewport_size
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(120)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
+    page.set_viewport_size(own)
+
+
+def session(page: Any) -> dict[str, Any]:
+    raw = page.evaluate("localStorage.getItem('lx.session')")
+    assert raw, "not signed in"
+    import json
+
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def to_tab(page: Any, name: str) -> None:
+    """Open a main tab; on a phone, first leave the screen that covers the tabs."""
+    back = page.get_by_role("link", name="Back")
+    if back.count() and back.first.is_visible():
+        back.first.click()
+    page.get_by_test_id(f"nav-{name}").click()
+
+
+def open_chat(page: Any, title: str) -> None:
+    to_tab(page, "chats")
+    page.get_by_test_id("chat-row").filter(has_text=title).first.click()
+    expect(page.get_by_test_id("chat-title")).to_have_text(title)
+
+
+def send(page: Any, text: str) -> None:
+    box = page.get_by_test_id("composer")
+    box.fill(text)
+    box.press("Enter")
+
+
+def rest_user(srv: ServerThread, name: str) -> tuple[httpx.Client, int]:
+    http = httpx.Client(base_url=srv.url, timeout=10)
+    phone = next_phone()
+    http.post("/api/v1/auth/code", json={"phone": phone}).raise_for_status()
+    resp = http.post(
+        "/api/v1/auth/verify",
+        json={"phone": phone, "code": wait_code(srv, phone), "name": name, "device_name": "rest"},
+    )
+    resp.raise_for_status()
+    body = resp.json()
+    http.headers["Authorization"] = f"Bearer {body['token']}"
+    return http, int(body["user"]["id"])
+
+
+def test_two_people_chat_in_the_browser(web_server: ServerThread, browser: Any) -> None:
+    alice = new_page(browser, DESKTOP)
+    bob = new_page(browser, PHONE)
+
+    # Both sign up in the UI (new users give a name).
+    sign_up(alice, web_server, "Alice", shots="01-signin")
+    sign_up(bob, web_server, "Bob")
+    shoot(alice, "02-empty-chats")
+
+    # Alice picks a Lianxin ID; Bob finds her by it and asks to be friends.
+    handle = f"alice_{uuid.uuid4().hex[:6]}"
+    alice.get_by_test_id("nav-me").click()
+    alice.get_by_test_id("handle-input").fill(handle)
+    alice.get_by_role("button", name="Save").click()
+    expect(alice.get_by_test_id("my-handle")).to_contain_text(handle)
+    shoot(alice, "03-me")
+
+    bob.get_by_test_id("nav-friends").click()
+    bob.get_by_role("link", name="Add friend").first.click()
+    bob.get_by_test_id("friend-query").fill(handle)
+    bob.get_by_role("button", name="Find").click()
+    expect(bob.get_by_test_id("found-user")).to_contain_text("Alice")
+    bob.get_by_test_id("greeting").fill("Hi Alice, it's Bob")
+    shoot(bob, "04-add-friend")
+    bob.get_by_role("button", name="Send friend request").click()
+    expect(bob.get_by_text("Request sent to Alice")).to_be_visible()
+
+    # Alice gets the request live, with a badge, and accepts.
+    expect(alice.get_by_test_id("nav-friends").locator(".badge")).to_have_text("1")
+    alice.get_by_test_id("nav-friends").click()
+    request = alice.get_by_test_id("request").filter(has_text="Bob")
+    expect(request).to_contain_text("Hi Alice, it's Bob")
+    shoot(alice, "05-friend-request")
+    request.get_by_role("button", name="Accept").click()
+    expect(alice.get_by_test_id("friend").filter(has_text="Bob")).to_be_visible()
+
+    # Both have the direct chat, opened by a centred system line.
+    alice.get_by_test_id("friend").filter(has_text="Bob").click()
+    alice.get_by_test_id("message-friend").click()
+    expect(alice.get_by_test_id("chat-title")).to_have_text("Bob")
+    expect(alice.get_by_test_id("system-line")).to_contain_text("You are now friends")
+    to_tab(bob, "chats")
+    expect(bob.get_by_test_id("chat-row").filter(has_text="Alice")).to_be_visible()
+
+    # Alice writes; Bob sees it arrive in his list with an unread badge.
+    send(alice, "Hello Bob! 👋")
+    mine = alice.get_by_test_id("message").filter(has_text="Hello Bob!")
+    expect(mine.locator("[data-tick]")).to_have_attribute("data-tick", re.compile("sent|delivered"))
+    row = bob.get_by_test_id("chat-row").filter(has_text="Alice")
+    expect(row.get_by_test_id("unread")).to_have_text("1")
+    expect(row).to_contain_text("Hello Bob!")
+    expect(mine.locator("[data-tick]")).to_have_attribute("data-tick", "delivered")
+    shoot(bob, "06-chat-list")
+
+    # Bob opens the chat: Alice's tick turns to "read"; presence shows online.
+    row.click()
+    expect(bob.get_by_test_id("message").filter(has_text="Hello Bob!")).to_be_visible()
+    expect(mine.locator("[data-tick]")).to_have_attribute("data-tick", "read")
+    expect(alice.get_by_test_id("chat-subtitle")).to_have_text("online")
+
+    # Typing shows in Alice's header; Shift+Enter makes a newline, Enter sends.
+    box = bob.get_by_test_id("composer")
+    box.press_sequentially("Hi Alice")
+    expect(alice.get_by_test_id("chat-subtitle")).to_have_text("typing…")
+    box.press("Shift+Enter")
+    box.press_sequentially("second line")
+    box.press("Enter")
+    reply = alice.get_by_test_id("message").filter(has_text="second line")
+    expect(reply).to_contain_text("Hi Alice\nsecond line")
+    expect(box).to_have_value("")
+
+    # Reply with a quote.
+    reply.hover()
+    reply.get_by_role("button", name="Reply").click()
+    send(alice, "Quoting you")
+    quoted = bob.get_by_test_id("message").filter(has_text="Quoting you")
+    expect(quoted.locator(".quote")).to_contain_text("Hi Alice")
+
+    # Recall a recent message of mine.
+    send(alice, "oops, wrong chat")
+    oops = alice.get_by_test_id("message").filter(has_text="oops, wrong chat")
+    expect(oops).to_have_attribute("data-seq", re.compile(r"\d+"))
+    expect(bob.get_by_test_id("messages").get_by_text("oops, wrong chat")).to_be_visible()
+    oops.hover()
+    oops.get_by_test_id("recall").click()
+    expect(alice.get_by_test_id("messages").get_by_text("You recalled a message")).to_be_visible()
+    expect(bob.get_by_test_id("messages").get_by_text("Alice recalled a message")).to_be_visible()
+    expect(bob.get_by_test_id("messages").get_by_text("oops, wrong chat")).to_have_count(0)
+    shoot(alice, "07-conversation")
+    shoot(bob, "08-conversation-bob")
+
+    # A third person (made over REST) befriends Alice; Alice makes a group of three.
+    carol, carol_id = rest_user(web_server, "Carol")
+    alice_id = session(alice)["userId"]
+    carol.post(
+        "/api/v1/friend-requests", json={"user_id": alice_id, "greeting": "Carol here"}
+    ).raise_for_status()
+    alice.get_by_test_id("nav-friends").click()
+    alice.get_by_test_id("request").filter(has_text="Carol").get_by_role(
+        "button", name="Accept"
+    ).click()
+    expect(alice.get_by_test_id("friend").filter(has_text="Carol")).to_be_visible()
+    alice.get_by_test_id("new-group").click()
+    alice.get_by_test_id("group-title").fill("Weekend hike")
+    alice.get_by_test_id("pick-friend").filter(has_text="Bob").click()
+    alice.get_by_test_id("pick-friend").filter(has_text="Carol").click()
+    shoot(alice, "09-new-group")
+    alice.get_by_test_id("create-group").click()
+    expect(alice.get_by_test_id("chat-title")).to_have_text("Weekend hike")
+    expect(alice.get_by_test_id("system-line").first).to_contain_text(
+        "You created the group “Weekend hike”"
+    )
+    group_id = int(alice.url.rsplit("/", 1)[1])
+
+    open_chat(bob, "Weekend hike")
+    expect(bob.get_by_test_id("system-line").first).to_contain_text(
+        "Alice created the group “Weekend hike”"
+    )
+    carol.post(
+        f"/api/v1/chats/{group_id}/messages",
+        json={"client_id": uuid.uuid4().hex, "text": "Saturday 9am?"},
+    ).raise_for_status()
+    for page in (alice, bob):
+        msg = page.get_by_test_id("message").filter(has_text="Saturday 9am?")
+        expect(msg.locator(".sender")).to_have_text("Carol")
+    send(bob, "I'm in")
+    expect(alice.get_by_test_id("message").filter(has_text="I'm in")).to_be_visible()
+    expect(alice.get_by_test_id("chat-subtitle")).to_have_text("3 members")
+    shoot(alice, "10-group")
+
+    # Group info: members, rename (everyone sees a system line).
+    alice.get_by_test_id("chat-info").click()
+    expect(alice.get_by_test_id("members")).to_contain_text("Carol")
+    alice.get_by_test_id("group-rename").fill("Saturday hike")
+    alice.get_by_role("button", name="Save").first.click()
+    expect(alice.get_by_test_id("members")).to_contain_text("Bob")
+    shoot(alice, "11-group-info")
+    expect(bob.get_by_test_id("chat-title")).to_have_text("Saturday hike")
+    expect(
+        bob.get_by_test_id("messages").get_by_text("Alice renamed the group to “Saturday hike”")
+    ).to_be_visible()
+
+    # Bob goes offline: he sees it, his typing is queued, and Alice's message waits.
+    bob.context.set_offline(True)
+    expect(bob.get_by_test_id("conn-status")).to_be_visible()
+    send(bob, "typed while offline")
+    expect(
+        bob.get_by_test_id("message").filter(has_text="typed while offline").locator("[data-tick]")
+    ).to_have_attribute("data-tick", "queued")
+    open_chat(alice, "Saturday hike")
+    send(alice, "Bring water")
+    shoot(bob, "12-offline")
+    bob.context.set_offline(False)
+    expect(bob.get_by_test_id("conn-status")).to_have_count(0, timeout=15_000)
+    expect(bob.get_by_test_id("message").filter(has_text="Bring water")).to_be_visible()
+    expect(alice.get_by_test_id("message").filter(has_text="typed while offline")).to_have_count(1)
+    expect(bob.locator("[data-pending]")).to_have_count(0)
+
+    # Bob closes the app; a message arrives; he comes back and resumes from where he was.
+    bob_ctx = bob.context
+    bob.close()
+    send(alice, "See you there")
+    expect(alice.get_by_test_id("message").filter(has_text="See you there")).to_be_visible()
+    bob = bob_ctx.new_page()
+    bob.goto(web_server.url + "/#/chats")
+    row = bob.get_by_test_id("chat-row").filter(has_text="Saturday hike")
+    expect(row).to_contain_text("See you there")
+    expect(row.get_by_test_id("unread")).to_have_text("1")
+    row.click()
+    expect(bob.get_by_test_id("message").filter(has_text="See you there")).to_have_count(1)
+    expect(bob.get_by_test_id("message").filter(has_text="typed while offline")).to_have_count(1)
+
+    # Friends list and the Chinese UI.
+    to_tab(bob, "me")
+    bob.get_by_test_id("lang").select_option("zh")
+    expect(bob.get_by_role("heading", name="我")).to_be_visible()
+    shoot(bob, "13-me-zh")
+    to_tab(bob, "friends")
+    expect(bob.get_by_test_id("friend").filter(has_text="Alice")).to_be_visible()
+    shoot(bob, "14-friends-zh")
+    alice.get_by_test_id("nav-friends").click()
+    shoot(alice, "15-friends")
+
+    carol.close()
+    alice.context.close()
+    bob_ctx.close()
+
+
+def test_sign_in_errors_are_human(web_server: ServerThread, browser: Any) -> None:
+    page = new_page(browser, PHONE)
+    page.goto(web_server.url + "/")
+    page.get_by_label("Phone number").fill("12")
+    page.get_by_role("button", name="Send code").click()
+    expect(page.get_by_role("alert")).to_contain_text("phone number doesn't look valid")
+    phone = next_phone()
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_role("button", name="Send code").click()
+    wait_code(web_server, phone)
+    page.get_by_label("Sign-in code").fill("000000")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("That code is not right")
+    shoot(page, "00-signin-error")
+    assert "{" not in (page.get_by_role("alert").text_content() or "")
+    page.context.close()
+
+
+def test_pwa_files_are_served(web_server: ServerThread) -> None:
+    with httpx.Client(base_url=web_server.url) as http:
+        manifest = http.get("/manifest.webmanifest")
+        assert manifest.status_code == 200 and manifest.json()["name"] == "Lianxin"
+        assert http.get("/sw.js").status_code == 200
+        assert http.get("/icon.svg").status_code == 200
