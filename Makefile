@@ -8,7 +8,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 DATA   ?= ./data
 
-.PHONY: run test lint typecheck unit install clean
+WEB    := src/lianxin/web
+# What the web build reads (unit tests excluded: they don't change the bundle).
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/public -type f ! -name '*.test.ts' 2>/dev/null) \
+           $(WEB)/index.html $(WEB)/package.json $(WEB)/tsconfig.json $(WEB)/vite.config.ts
+
+.PHONY: run test lint typecheck unit install clean web web-test chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +23,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The web client: `npm ci` when node_modules is missing or the lockfile changed,
+# `npm run build` when a source is newer than the last build.
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.package-lock.json $(WEB_SRC)
+	cd $(WEB) && npm run build
+	@touch $@
+
+web: $(WEB)/dist/index.html
+
+web-test: $(WEB)/node_modules/.package-lock.json
+	cd $(WEB) && npm test
+
+# The browser the end-to-end tests drive (Debian's; Playwright's own download is not used).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+run: $(STAMP) web
 	$(BIN)/lianxin serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
 lint: $(STAMP)
@@ -28,8 +52,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck web chromium
 	$(BIN)/python -m pytest -q -rs
+	cd $(WEB) && npm test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist $(WEB)/node_modules test-artifacts

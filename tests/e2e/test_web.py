@@ -7,6 +7,7 @@ phone and desktop sizes go to ``test-artifacts/`` on every run.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -73,8 +74,7 @@ def new_page(browser: Any, size: dict[str, int], locale: str = "en-US") -> Any:
     ctx = browser.new_context(viewport=size, locale=locale, service_workers="block")
     ctx.set_default_timeout(10_000)
     ctx.on("page", watch)
-    page = ctx.new_page()
-    return page
+    return ctx.new_page()
 
 
 def watch(page: Any) -> None:
@@ -137,8 +137,6 @@ def shoot(page: Any, name: str) -> None:
 def session(page: Any) -> dict[str, Any]:
     raw = page.evaluate("localStorage.getItem('lx.session')")
     assert raw, "not signed in"
-    import json
-
     data: dict[str, Any] = json.loads(raw)
     return data
 
@@ -269,7 +267,7 @@ def test_two_people_chat_in_the_browser(web_server: ServerThread, browser: Any) 
     shoot(bob, "08-conversation-bob")
 
     # A third person (made over REST) befriends Alice; Alice makes a group of three.
-    carol, carol_id = rest_user(web_server, "Carol")
+    carol, _carol_id = rest_user(web_server, "Carol")
     alice_id = session(alice)["userId"]
     carol.post(
         "/api/v1/friend-requests", json={"user_id": alice_id, "greeting": "Carol here"}

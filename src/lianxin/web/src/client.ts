@@ -1,7 +1,7 @@
 // The client as a whole, minus the UI: session, REST, realtime connection, store,
 // offline outbox and the local cache, wired together.
 import { Api, ApiError } from "./api";
-import { Connection, FrameError, type ConnStatus } from "./connection";
+import { Connection, FrameError, type ConnStatus, type SocketLike } from "./connection";
 import { errorText } from "./errors";
 import { browserKV, readJSON, writeJSON, type KV } from "./kv";
 import { isPermanent, Outbox } from "./outbox";
@@ -81,6 +81,7 @@ export class Client {
     base = "",
     private socketUrl = typeof location === "undefined" ? "ws://127.0.0.1/ws" : wsUrl(location),
     kv?: KV,
+    private createSocket?: (url: string) => SocketLike,
   ) {
     this.kv = kv ?? browserKV();
     this.session = readJSON<Session | null>(this.kv, SESSION_KEY, null);
@@ -142,6 +143,7 @@ export class Client {
       onFrame: (f) => this.onFrame(f),
       onStatus: (s) => this.onStatus(s),
       onAuthLost: () => this.lostAuth(),
+      createSocket: this.createSocket,
     });
     this.conn.start();
     if (typeof window !== "undefined") {

@@ -99,8 +99,9 @@ export function App({ client }: { client: Client }) {
   }
   const activeChat = route.name === "chat" || route.name === "info" ? route.id : undefined;
   return (
-    <div class={`app ${detail ? "show-detail" : "show-list"}`}>
+    <div class="shell">
       <ConnectionBar client={client} />
+      <div class={`app ${detail ? "show-detail" : "show-list"}`}>
       <aside class="sidebar">
         <div class="sidebar-body">
           {tab === "chats" ? <ChatList client={client} activeChat={activeChat} /> : null}
@@ -110,6 +111,7 @@ export function App({ client }: { client: Client }) {
         <Nav client={client} tab={tab} />
       </aside>
       <main class="pane">{main}</main>
+      </div>
       <Toasts client={client} />
     </div>
   );
