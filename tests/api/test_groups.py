@@ -135,7 +135,7 @@ async def test_create_group_refusals_change_nothing(
     await refused(alice.create_group("Team", [uid(bob), 10**12]), "not_found", 404)
     await refused(alice.create_group("Team", [uid(bob), 2**60]), "bad_request", 400)
     await refused(alice.create_group("Team", [0]), "bad_request", 400)
-    for title in ("", "   ", "\n\t", "x" * 65):
+    for title in ("", "   ", "\n\t", "x" * 65, "nul\x00", "bell\x07", "del\x7f"):
         await refused(alice.create_group(title, [uid(bob)]), "bad_request", 400)
     await refused(alice.create_group("x" * 201, [uid(bob)]), "bad_request", 400)
 
@@ -390,6 +390,8 @@ async def test_roles_decide_who_may_do_what(server: ServerThread, closing: list[
     # A refused change in one request changes nothing, not even the allowed half.
     await refused(carol.update_group(chat, title="Half", announcement="x"), "not_allowed", 403)
     await refused(bob.update_group(chat, announcement="x" * 2001), "bad_request", 400)
+    await refused(bob.update_group(chat, announcement="nul\x00"), "bad_request", 400)
+    await refused(bob.update_group(chat, title="nul\x00"), "bad_request", 400)
     await refused(bob.update_group(chat, title=" "), "bad_request", 400)
     summary = await alice.chat(chat)
     assert (summary["title"], summary["announcement"]) == ("Carol's club", "Meet at 9")

@@ -6,6 +6,7 @@ event (so devices that were offline replay it in order), then published after co
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -122,9 +123,23 @@ async def _lock_group_txn(
 
 
 def check_title(title: str) -> str:
+    """A group name is one line: whitespace runs become one space, control characters
+    (which PostgreSQL may refuse to store, and nobody can see) are refused."""
     cleaned = " ".join(title.split())
     if not cleaned or len(cleaned) > TITLE_MAX:
         raise LianxinError(Code.bad_request, f"a group name is 1 to {TITLE_MAX} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        raise LianxinError(Code.bad_request, "a group name cannot contain control characters")
+    return cleaned
+
+
+def check_announcement(text: str) -> str:
+    """An announcement is free text (empty clears it), like a message: no NUL characters."""
+    cleaned = text.strip()
+    if len(cleaned) > ANNOUNCEMENT_MAX:
+        raise LianxinError(Code.bad_request, f"at most {ANNOUNCEMENT_MAX} characters")
+    if "\x00" in cleaned:
+        raise LianxinError(Code.bad_request, "an announcement cannot contain NUL characters")
     return cleaned
 
 
@@ -318,9 +333,7 @@ async def do_update_group(
             )
         if announcement is not None:
             _check_admin(member)
-            text = announcement.strip()
-            if len(text) > ANNOUNCEMENT_MAX:
-                raise LianxinError(Code.bad_request, f"at most {ANNOUNCEMENT_MAX} characters")
+            text = check_announcement(announcement)
             await store.update_chat_txn(conn, chat_id, {"announcement": text})
             events.append(
                 await store.append_event_txn(
