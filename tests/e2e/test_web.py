@@ -162,6 +162,11 @@ def send(page: Any, text: str) -> None:
 
 
 def rest_user(srv: ServerThread, name: str) -> tuple[httpx.Client, int]:
+    http, body = rest_signup(srv, name)
+    return http, int(body["user"]["id"])
+
+
+def rest_signup(srv: ServerThread, name: str) -> tuple[httpx.Client, dict[str, Any]]:
     http = httpx.Client(base_url=srv.url, timeout=10)
     phone = next_phone()
     http.post("/api/v1/auth/code", json={"phone": phone}).raise_for_status()
@@ -170,9 +175,9 @@ def rest_user(srv: ServerThread, name: str) -> tuple[httpx.Client, int]:
         json={"phone": phone, "code": wait_code(srv, phone), "name": name, "device_name": "rest"},
     )
     resp.raise_for_status()
-    body = resp.json()
+    body: dict[str, Any] = resp.json()
     http.headers["Authorization"] = f"Bearer {body['token']}"
-    return http, int(body["user"]["id"])
+    return http, body
 
 
 def test_two_people_chat_in_the_browser(web_server: ServerThread, browser: Any) -> None:
@@ -304,6 +309,9 @@ def test_two_people_chat_in_the_browser(web_server: ServerThread, browser: Any) 
     expect(alice.get_by_test_id("message").filter(has_text="I'm in")).to_be_visible()
     expect(alice.get_by_test_id("chat-subtitle")).to_have_text("3 members")
     shoot(alice, "10-group")
+    alice.emulate_media(color_scheme="dark")
+    shoot(alice, "10-group-dark")
+    alice.emulate_media(color_scheme="light")
 
     # Group info: members, rename (everyone sees a system line).
     alice.get_by_test_id("chat-info").click()
@@ -361,6 +369,47 @@ def test_two_people_chat_in_the_browser(web_server: ServerThread, browser: Any) 
     carol.close()
     alice.context.close()
     bob_ctx.close()
+
+
+def test_history_scrolls_back(web_server: ServerThread, browser: Any) -> None:
+    """A long chat opens at the newest message and pages older ones in on scrolling up."""
+    dan, _ = rest_signup(web_server, "Dan")
+    eve, eve_body = rest_signup(web_server, "Eve")
+    req = dan.post(
+        "/api/v1/friend-requests", json={"user_id": eve_body["user"]["id"], "greeting": ""}
+    ).json()
+    chat_id = eve.post(f"/api/v1/friend-requests/{req['id']}/accept").json()["chat_id"]
+    for i in range(1, 131):
+        dan.post(
+            f"/api/v1/chats/{chat_id}/messages",
+            json={"client_id": f"m{i}", "text": f"message number {i}"},
+        ).raise_for_status()
+
+    page = new_page(browser, PHONE)
+    page.goto(web_server.url + "/")
+    session = {
+        "token": eve_body["token"],
+        "userId": eve_body["user"]["id"],
+        "deviceId": eve_body["device_id"],
+    }
+    page.evaluate(f"localStorage.setItem('lx.session', {json.dumps(json.dumps(session))})")
+    page.goto(f"{web_server.url}/#/chat/{chat_id}")
+    page.reload()
+    messages = page.get_by_test_id("messages")
+    expect(messages.get_by_text("message number 130", exact=True)).to_be_visible()
+    first = messages.get_by_text("message number 1", exact=True)
+    expect(first).to_have_count(0)
+    for _ in range(20):
+        messages.evaluate("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+        page.wait_for_timeout(150)
+        if first.count():
+            break
+    expect(first).to_have_count(1)
+    expect(page.get_by_text("This is the beginning of the chat")).to_be_visible()
+    expect(page.get_by_test_id("message")).to_have_count(130)
+    dan.close()
+    eve.close()
+    page.context.close()
 
 
 def test_sign_in_errors_are_human(web_server: ServerThread, browser: Any) -> None:

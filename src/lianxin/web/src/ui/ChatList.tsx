@@ -90,7 +90,15 @@ export function ChatList({ client, activeChat }: { client: Client; activeChat?: 
           ))}
         </ul>
       ) : (
-        <p class="empty">{query ? t("chats.no_match", { q: query }) : t("chats.empty")}</p>
+        <div class="empty">
+          <p>{query ? t("chats.no_match", { q: query }) : t("chats.empty")}</p>
+          {query ? null : (
+            <a class="btn primary" href="#/friends/add">
+              <Icon name="addUser" size={18} />
+              {t("friends.add")}
+            </a>
+          )}
+        </div>
       )}
     </section>
   );

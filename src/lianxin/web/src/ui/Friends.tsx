@@ -44,41 +44,41 @@ function RequestRow({ client, req }: { client: Client; req: FriendRequest }) {
       <div class="request-main">
         <strong>{user?.name}</strong>
         <span class="muted">{req.greeting || (incoming ? t("friends.wants") : t("friends.outgoing"))}</span>
+        {incoming ? (
+          <div class="request-actions">
+            <button
+              class="btn primary small"
+              disabled={busy}
+              onClick={() =>
+                act(async () => {
+                  const res = await client.api.acceptRequest(req.id);
+                  client.store.upsertRequest(res.request);
+                  client.store.emit();
+                  void client.refreshChat(res.chat_id);
+                })
+              }
+            >
+              {t("friends.accept")}
+            </button>
+            <button
+              class="btn small"
+              disabled={busy}
+              onClick={() =>
+                act(async () => {
+                  client.store.upsertRequest(await client.api.declineRequest(req.id));
+                  client.store.emit();
+                })
+              }
+            >
+              {t("friends.decline")}
+            </button>
+          </div>
+        ) : (
+          <div class="request-actions">
+            <span class="muted small">{t("friends.outgoing")}</span>
+          </div>
+        )}
       </div>
-      {incoming ? (
-        <div class="request-actions">
-          <button
-            class="btn primary small"
-            disabled={busy}
-            onClick={() =>
-              act(async () => {
-                const res = await client.api.acceptRequest(req.id);
-                client.store.upsertRequest(res.request);
-                client.store.emit();
-                void client.refreshChat(res.chat_id);
-              })
-            }
-          >
-            {t("friends.accept")}
-          </button>
-          <button
-            class="btn small"
-            disabled={busy}
-            onClick={() =>
-              act(async () => {
-                client.store.upsertRequest(await client.api.declineRequest(req.id));
-                client.store.emit();
-              })
-            }
-          >
-            {t("friends.decline")}
-          </button>
-        </div>
-      ) : (
-        <div class="request-actions">
-          <span class="muted small">{t("friends.outgoing")}</span>
-        </div>
-      )}
     </li>
   );
 }
@@ -92,9 +92,6 @@ export function FriendsTab({ client, route }: { client: Client; route: Route }) 
     <section class="list-section" aria-label={t("friends.title")}>
       <header class="sidebar-header">
         <h1>{t("friends.title")}</h1>
-        <a class="icon-btn" href="#/friends/add" title={t("friends.add")} aria-label={t("friends.add")} data-testid="add-friend">
-          <Icon name="addUser" />
-        </a>
       </header>
       <div class="scroll">
         <div class="quick-actions">
