@@ -167,15 +167,6 @@ async def direct_peers(
     return out
 
 
-async def read_count(conn: AsyncConnection, chat_id: int, seq: int, sender_id: int | None) -> int:
-    stmt = select(func.count()).where(
-        members.c.chat_id == chat_id, members.c.active, members.c.read_seq >= seq
-    )
-    if sender_id is not None:
-        stmt = stmt.where(members.c.user_id != sender_id)
-    return int((await conn.execute(stmt)).scalar_one())
-
-
 async def read_stats(
     conn: AsyncConnection, chat_id: int, seq: int, sender_id: int | None
 ) -> tuple[int, int]:
