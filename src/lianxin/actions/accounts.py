@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import views
+from lianxin.config import Settings
 from lianxin.errors import Code, LianxinError
 from lianxin.events import publish
 from lianxin.ids import DeviceId, UserId
@@ -23,6 +25,7 @@ from lianxin.store import contacts as contacts_store
 HOUR_MS = 3_600_000
 HANDLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 LAST_SEEN_CHOICES = ("everyone", "friends", "nobody")
+BIO_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,28 +68,18 @@ def _new_token() -> str:
 
 
 async def do_request_code(svc: Services, raw_phone: str, ip: str | None) -> dict[str, int]:
-    """Send a fresh 6-digit code, throttled per number and per client IP."""
+    """Send a fresh 6-digit code, throttled per number and per client IP.
+
+    The code is stored (as a hash) before it is sent and deleted again if the provider
+    fails, so a refused delivery never leaves a usable code behind. The SMS goes out
+    after the commit: no transaction is held open across the provider's network call.
+    """
     s = svc.settings
     phone = normalize_phone(raw_phone, s.default_region)
     now = svc.clock.now_ms()
     code = f"{secrets.randbelow(1_000_000):06d}"
     async with svc.db.write() as conn:
-        current = await store.get_code(conn, phone)
-        if current is not None:
-            wait_ms = current.created_at + s.code_resend_interval_s * 1000 - now
-            if wait_ms > 0:
-                raise LianxinError(
-                    Code.rate_limited,
-                    "a code was just sent; wait before asking again",
-                    retry_after_s=-(-wait_ms // 1000),
-                )
-        if ip is not None:
-            hits = await store.throttle_hit_txn(conn, f"code-ip:{ip}", window_ms=HOUR_MS, now=now)
-            if hits > s.code_max_per_ip_per_hour:
-                raise LianxinError(Code.rate_limited, "too many codes requested from here")
-        hits = await store.throttle_hit_txn(conn, f"code-phone:{phone}", window_ms=HOUR_MS, now=now)
-        if hits > s.code_max_per_number_per_hour:
-            raise LianxinError(Code.rate_limited, "too many codes for this number; try later")
+        await _check_code_throttles_txn(conn, s, phone, ip, now)
         expires = now + s.code_ttl_s * 1000
         await store.put_code_txn(
             conn, phone=phone, code_hash=_hash_code(phone, code), now=now, expires_at=expires
@@ -100,6 +93,47 @@ async def do_request_code(svc: Services, raw_phone: str, ip: str | None) -> dict
     return {"resend_after_s": s.code_resend_interval_s, "expires_in_s": s.code_ttl_s}
 
 
+async def _check_code_throttles_txn(
+    conn: AsyncConnection, s: Settings, phone: str, ip: str | None, now: int
+) -> None:
+    """Refuse a resend too soon after the last code, or past the hourly caps.
+
+    The number's counter is taken first: its row lock makes concurrent requests for one
+    number take turns, so the resend check sees the code the other one stored. A refusal
+    rolls the transaction back, so refused requests do not count.
+    """
+    await _count_hourly_txn(
+        conn,
+        f"code-phone:{phone}",
+        s.code_max_per_number_per_hour,
+        now,
+        "too many codes for this number; try later",
+    )
+    current = await store.get_code(conn, phone)
+    if current is not None:
+        resend_at = current.created_at + s.code_resend_interval_s * 1000
+        _refuse_until(resend_at, now, "a code was just sent; wait before asking again")
+    if ip is not None:
+        await _count_hourly_txn(
+            conn, f"code-ip:{ip}", s.code_max_per_ip_per_hour, now, "too many codes from here"
+        )
+
+
+async def _count_hourly_txn(
+    conn: AsyncConnection, key: str, limit: int, now: int, message: str
+) -> None:
+    hits, started = await store.throttle_take_txn(conn, key, window_ms=HOUR_MS, now=now)
+    if hits > limit:
+        _refuse_until(started + HOUR_MS, now, message)
+
+
+def _refuse_until(until_ms: int, now: int, message: str) -> None:
+    """``rate_limited`` with the whole seconds to wait (the REST layer's Retry-After)."""
+    wait_ms = until_ms - now
+    if wait_ms > 0:
+        raise LianxinError(Code.rate_limited, message, retry_after_s=-(-wait_ms // 1000))
+
+
 async def do_verify_code(
     svc: Services,
     raw_phone: str,
@@ -109,62 +143,73 @@ async def do_verify_code(
     ip: str | None,
     name: str | None = None,
 ) -> SignIn:
-    """Check the code; sign in (creating the account on first use) with a new device."""
-    s = svc.settings
-    phone = normalize_phone(raw_phone, s.default_region)
+    """Check the code; sign in (creating the account on first use) with a new device.
+
+    Input is validated before the code is looked at, so a bad name costs no attempt.
+    A wrong code is refused only after its attempt count is committed.
+    """
+    phone = normalize_phone(raw_phone, svc.settings.default_region)
+    display = check_name(name) if name else _default_name(phone)
+    device = check_device_name(device_name)
     now = svc.clock.now_ms()
-    failure: LianxinError | None = None
-    fresh: Row[Any] | None = None
     async with svc.db.write() as conn:
-        row = await store.get_code(conn, phone)
-        if row is None:
-            failure = LianxinError(Code.invalid_code, "ask for a new code first")
-        elif row.expires_at <= now:
-            await store.delete_code_txn(conn, phone)
-            failure = LianxinError(Code.code_expired, "this code has expired; ask for a new one")
-        elif row.attempts >= s.code_max_attempts:
-            await store.delete_code_txn(conn, phone)
-            failure = LianxinError(
-                Code.too_many_attempts, "too many wrong codes; ask for a new one"
+        failure = await _consume_code_txn(conn, svc.settings, phone, code.strip(), now)
+        if failure is None:
+            return await _sign_in_txn(
+                conn, svc.settings, phone, display=display, device=device, ip=ip, now=now
             )
-        elif not hmac.compare_digest(row.code_hash, _hash_code(phone, code.strip())):
-            left = s.code_max_attempts - row.attempts - 1
-            if left <= 0:
-                await store.delete_code_txn(conn, phone)
-                failure = LianxinError(Code.too_many_attempts, "too many wrong codes; ask again")
-            else:
-                await store.bump_code_attempts_txn(conn, phone)
-                failure = LianxinError(Code.invalid_code, "wrong code", attempts_left=left)
-        else:
-            await store.delete_code_txn(conn, phone)
-            user = await store.get_user_by_phone(conn, phone)
-            new_user = user is None
-            if user is None:
-                display = check_name(name) if name else _default_name(phone)
-                uid = await store.insert_user_txn(
-                    conn,
-                    phone=phone,
-                    name=display,
-                    stranger_messages=s.stranger_messages_default,
-                    now=now,
-                )
-            else:
-                uid = user.id
-            token = _new_token()
-            device_id = await store.insert_device_txn(
-                conn,
-                user_id=uid,
-                token_hash=hash_token(token),
-                name=check_device_name(device_name),
-                ip=ip,
-                now=now,
-            )
-            fresh = await store.get_user(conn, uid)
-    if failure is not None:
-        raise failure
-    assert fresh is not None
+    raise failure
+
+
+async def _consume_code_txn(
+    conn: AsyncConnection, s: Settings, phone: str, code: str, now: int
+) -> LianxinError | None:
+    """None when the code is right (and now used up), else the refusal to raise after commit."""
+    row = await store.lock_code_txn(conn, phone)
+    if row is None:
+        return LianxinError(Code.invalid_code, "ask for a new code first")
+    if row.expires_at <= now:
+        await store.delete_code_txn(conn, phone)
+        return LianxinError(Code.code_expired, "this code has expired; ask for a new one")
+    right = hmac.compare_digest(row.code_hash, _hash_code(phone, code))
+    if right and row.attempts < s.code_max_attempts:
+        await store.delete_code_txn(conn, phone)
+        return None
+    left = s.code_max_attempts - row.attempts - 1
+    if left <= 0:
+        await store.delete_code_txn(conn, phone)
+        return LianxinError(Code.too_many_attempts, "too many wrong codes; ask for a new one")
+    await store.bump_code_attempts_txn(conn, phone)
+    return LianxinError(Code.invalid_code, "wrong code", attempts_left=left)
+
+
+async def _sign_in_txn(
+    conn: AsyncConnection,
+    s: Settings,
+    phone: str,
+    *,
+    display: str,
+    device: str,
+    ip: str | None,
+    now: int,
+) -> SignIn:
+    """Find or create the account for this number and issue a new device token."""
+    user = await store.get_user_by_phone(conn, phone)
+    uid = (
+        await store.insert_user_txn(
+            conn, phone=phone, name=display, stranger_messages=s.stranger_messages_default, now=now
+        )
+        if user is None
+        else user.id
+    )
+    token = _new_token()
+    device_id = await store.insert_device_txn(
+        conn, user_id=uid, token_hash=hash_token(token), name=device, ip=ip, now=now
+    )
+    row = await store.get_user(conn, uid)
+    assert row is not None
     return SignIn(
-        token=token, user=views.own_user(fresh), device_id=DeviceId(device_id), new_user=new_user
+        token=token, user=views.own_user(row), device_id=DeviceId(device_id), new_user=user is None
     )
 
 
@@ -212,6 +257,20 @@ async def access_me(svc: Services, me: Identity) -> dict[str, Any]:
     return views.own_user(row)
 
 
+def check_profile(name: str | None, handle: str | None, bio: str | None) -> dict[str, Any]:
+    """The columns to change, validated; fields left as None stay as they are."""
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = check_name(name)
+    if handle is not None:
+        values["handle"] = check_handle(handle)
+    if bio is not None:
+        values["bio"] = bio.strip()
+        if len(values["bio"]) > BIO_MAX:
+            raise LianxinError(Code.bad_request, f"a bio is at most {BIO_MAX} characters")
+    return values
+
+
 async def do_update_profile(
     svc: Services,
     me: Identity,
@@ -220,29 +279,41 @@ async def do_update_profile(
     handle: str | None = None,
     bio: str | None = None,
 ) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if name is not None:
-        values["name"] = check_name(name)
-    if bio is not None:
-        if len(bio) > 200:
-            raise LianxinError(Code.bad_request, "a bio is at most 200 characters")
-        values["bio"] = bio.strip()
-    now = svc.clock.now_ms()
+    """Change my profile; my devices get ``me``, friends I have not blocked get ``profile``."""
+    values = check_profile(name, handle, bio)
     async with svc.db.write() as conn:
         if handle is not None:
-            values["handle"] = check_handle(handle)
             other = await store.get_user_by_handle(conn, handle)
             if other is not None and other.id != me.user_id:
-                raise LianxinError(Code.handle_taken, "this Lianxin ID is taken")
+                raise _handle_taken()
         if values:
-            await store.update_user_txn(conn, me.user_id, values, now)
+            await _update_profile_txn(conn, me.user_id, values, svc.clock.now_ms())
         row = await store.get_user(conn, me.user_id)
-        friends = await contacts_store.friend_ids(conn, me.user_id)
+        blocked = set(await contacts_store.blocked_ids(conn, me.user_id))
+        friends = [f for f in await contacts_store.friend_ids(conn, me.user_id) if f not in blocked]
     assert row is not None
     if values:
         await publish.to_users(svc.bus, [me.user_id], {"t": "me", "user": views.own_user(row)})
         await publish.to_users(svc.bus, friends, {"t": "profile", "user": views.public_user(row)})
     return views.own_user(row)
+
+
+def _handle_taken() -> LianxinError:
+    return LianxinError(Code.handle_taken, "this Lianxin ID is taken")
+
+
+async def _update_profile_txn(
+    conn: AsyncConnection, user_id: UserId, values: dict[str, Any], now: int
+) -> None:
+    """Write the change; a handle claimed by someone else meanwhile is ``handle_taken``.
+
+    The look-up before this only gives the usual answer early: two users claiming one
+    handle at the same moment both pass it, and the unique index decides.
+    """
+    try:
+        await store.update_user_txn(conn, user_id, values, now)
+    except IntegrityError as exc:
+        raise _handle_taken() from exc
 
 
 async def do_update_privacy(
@@ -288,44 +359,39 @@ async def do_sign_out_devices(svc: Services, me: Identity, device_ids: list[int]
     """Revoke devices of mine (unknown or foreign ids are ``not_found``); kicks their sessions."""
     async with svc.db.write() as conn:
         mine = {r.id for r in await store.list_devices(conn, me.user_id)}
-        if any(d not in mine for d in device_ids):
+        if not mine.issuperset(device_ids):
             raise LianxinError(Code.not_found, "no such device")
         revoked = await store.revoke_devices_txn(conn, me.user_id, device_ids, svc.clock.now_ms())
-    for device_id in revoked:
-        await publish.kick_device(svc.bus, me.user_id, device_id)
+    await _kick(svc, me.user_id, revoked)
     return revoked
 
 
 async def do_sign_out_others(svc: Services, me: Identity) -> list[int]:
-    async with svc.db.read() as conn:
-        ids = [r.id for r in await store.list_devices(conn, me.user_id) if r.id != me.device_id]
-    return await do_sign_out_devices(svc, me, ids)
+    """Revoke every device of mine but the calling one, in one transaction."""
+    async with svc.db.write() as conn:
+        others = [r.id for r in await store.list_devices(conn, me.user_id) if r.id != me.device_id]
+        revoked = await store.revoke_devices_txn(conn, me.user_id, others, svc.clock.now_ms())
+    await _kick(svc, me.user_id, revoked)
+    return revoked
+
+
+async def _kick(svc: Services, user_id: UserId, device_ids: list[int]) -> None:
+    """Close the revoked devices' open sockets (``signed_out``, then close code 4002)."""
+    for device_id in device_ids:
+        await publish.kick_device(svc.bus, user_id, device_id)
 
 
 async def do_create_user(svc: Services, raw_phone: str, name: str) -> SignIn:
     """Operator path (``lianxin user create``): make or reuse an account, issue a device."""
     phone = normalize_phone(raw_phone, svc.settings.default_region)
-    now = svc.clock.now_ms()
-    token = _new_token()
+    display = check_name(name)
     async with svc.db.write() as conn:
-        user = await store.get_user_by_phone(conn, phone)
-        new_user = user is None
-        uid = (
-            await store.insert_user_txn(
-                conn,
-                phone=phone,
-                name=check_name(name),
-                stranger_messages=svc.settings.stranger_messages_default,
-                now=now,
-            )
-            if user is None
-            else user.id
+        return await _sign_in_txn(
+            conn,
+            svc.settings,
+            phone,
+            display=display,
+            device="cli",
+            ip=None,
+            now=svc.clock.now_ms(),
         )
-        device_id = await store.insert_device_txn(
-            conn, user_id=uid, token_hash=hash_token(token), name="cli", ip=None, now=now
-        )
-        row = await store.get_user(conn, uid)
-    assert row is not None
-    return SignIn(
-        token=token, user=views.own_user(row), device_id=DeviceId(device_id), new_user=new_user
-    )

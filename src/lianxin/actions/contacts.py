@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import chats as chat_actions
@@ -20,8 +21,11 @@ GREETING_MAX = 200
 
 
 def _looks_like_phone(query: str) -> bool:
-    digits = query.replace(" ", "").replace("-", "")
-    return digits.startswith("+") or (digits.isdigit() and len(digits) >= 6)
+    """A Lianxin ID starts with a letter; anything else is read as a phone number.
+
+    That covers every way people write numbers: ``+86 138…``, ``(202) 555-0143``, ``011 …``.
+    """
+    return not query[0].isalpha()
 
 
 async def find_user(svc: Services, me: Identity, query: str) -> dict[str, Any]:
@@ -105,6 +109,7 @@ async def do_send_request(svc: Services, me: Identity, to_id: int, greeting: str
         raise LianxinError(Code.bad_request, "you cannot add yourself")
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
+        await store.lock_pair_txn(conn, me.user_id, to_id)
         target = await accounts_store.get_user(conn, to_id)
         if target is None:
             raise LianxinError(Code.not_found, "no such user")
@@ -138,11 +143,20 @@ async def do_send_request(svc: Services, me: Identity, to_id: int, greeting: str
     return mine
 
 
+async def _lock_request_txn(conn: AsyncConnection, request_id: int) -> Row[Any] | None:
+    """The request as it is once no one else is changing things between its two people."""
+    req = await store.get_request(conn, request_id)
+    if req is None:
+        return None
+    await store.lock_pair_txn(conn, req.from_id, req.to_id)
+    return await store.get_request(conn, request_id)
+
+
 async def do_accept_request(svc: Services, me: Identity, request_id: int) -> dict[str, Any]:
     """Accept a request sent to me: both become friends and get a direct chat."""
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        req = await store.get_request(conn, request_id)
+        req = await _lock_request_txn(conn, request_id)
         if req is None or req.to_id != me.user_id:
             raise LianxinError(Code.not_found, "no such request")
         if req.state != "pending":
@@ -179,7 +193,7 @@ async def do_decline_request(svc: Services, me: Identity, request_id: int) -> di
     """Decline a request to me, or cancel one I sent."""
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        req = await store.get_request(conn, request_id)
+        req = await _lock_request_txn(conn, request_id)
         if req is None or me.user_id not in (req.to_id, req.from_id):
             raise LianxinError(Code.not_found, "no such request")
         if req.state != "pending":
@@ -208,21 +222,40 @@ async def do_remove_friend(svc: Services, me: Identity, friend_id: int) -> None:
 
 
 async def do_block(svc: Services, me: Identity, user_id: int) -> None:
+    """Block someone; pending requests between us are declined. They are not told.
+
+    Only my own devices hear of it (``block``, and the declined requests).
+    """
     if user_id == me.user_id:
         raise LianxinError(Code.bad_request, "you cannot block yourself")
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
         if await accounts_store.get_user(conn, user_id) is None:
             raise LianxinError(Code.not_found, "no such user")
+        await store.lock_pair_txn(conn, me.user_id, user_id)
         added = await store.add_block_txn(conn, me.user_id, user_id, now)
-        for a, b in ((me.user_id, user_id), (user_id, me.user_id)):
-            pending = await store.pending_request(conn, a, b)
-            if pending is not None:
-                await store.update_request_txn(conn, pending.id, {"state": "declined"}, now)
+        declined = await _decline_pending_txn(conn, me.user_id, user_id, now)
     if added:
         await publish.to_users(
             svc.bus, [me.user_id], {"t": "block", "user": user_id, "blocked": True}
         )
+    for req in declined:
+        await publish.to_users(svc.bus, [me.user_id], {"t": "request", "request": req})
+
+
+async def _decline_pending_txn(
+    conn: AsyncConnection, a: int, b: int, now: int
+) -> list[dict[str, Any]]:
+    """Decline the pending requests between a and b, either way; returns them as updated."""
+    declined = []
+    for sender, target in ((a, b), (b, a)):
+        pending = await store.pending_request(conn, sender, target)
+        if pending is not None:
+            await store.update_request_txn(conn, pending.id, {"state": "declined"}, now)
+            updated = await store.get_request(conn, pending.id)
+            assert updated is not None
+            declined.append(views.request(updated))
+    return declined
 
 
 async def do_unblock(svc: Services, me: Identity, user_id: int) -> None:

@@ -9,12 +9,13 @@ from pydantic import Field
 
 from lianxin.actions import contacts
 from lianxin.api.deps import Body, CurrentUser, Svc
+from lianxin.api.users import Id, IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["friends"])
 
 
 class FriendRequestBody(Body):
-    user_id: int
+    user_id: Id
     greeting: str = Field(default="", max_length=1000)
 
 
@@ -24,7 +25,7 @@ async def friends(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
 
 
 @router.delete("/friends/{user_id}", summary="Remove a friend", status_code=204)
-async def remove_friend(user_id: int, svc: Svc, me: CurrentUser) -> None:
+async def remove_friend(user_id: IdPath, svc: Svc, me: CurrentUser) -> None:
     await contacts.do_remove_friend(svc, me, user_id)
 
 
@@ -39,12 +40,12 @@ async def send_request(body: FriendRequestBody, svc: Svc, me: CurrentUser) -> di
 
 
 @router.post("/friend-requests/{request_id}/accept", summary="Accept a request sent to me")
-async def accept(request_id: int, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def accept(request_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await contacts.do_accept_request(svc, me, request_id)
 
 
 @router.post("/friend-requests/{request_id}/decline", summary="Decline (or cancel my own) request")
-async def decline(request_id: int, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def decline(request_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await contacts.do_decline_request(svc, me, request_id)
 
 
@@ -54,10 +55,10 @@ async def blocks(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
 
 
 @router.put("/blocks/{user_id}", summary="Block someone", status_code=204)
-async def block(user_id: int, svc: Svc, me: CurrentUser) -> None:
+async def block(user_id: IdPath, svc: Svc, me: CurrentUser) -> None:
     await contacts.do_block(svc, me, user_id)
 
 
 @router.delete("/blocks/{user_id}", summary="Unblock someone", status_code=204)
-async def unblock(user_id: int, svc: Svc, me: CurrentUser) -> None:
+async def unblock(user_id: IdPath, svc: Svc, me: CurrentUser) -> None:
     await contacts.do_unblock(svc, me, user_id)

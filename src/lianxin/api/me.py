@@ -9,6 +9,7 @@ from pydantic import Field
 
 from lianxin.actions import accounts
 from lianxin.api.deps import Body, CurrentUser, Svc
+from lianxin.api.users import IdPath
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 
@@ -55,7 +56,7 @@ async def devices(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
 
 
 @router.delete("/devices/{device_id}", summary="Sign out one of my devices", status_code=204)
-async def sign_out_device(device_id: int, svc: Svc, me: CurrentUser) -> None:
+async def sign_out_device(device_id: IdPath, svc: Svc, me: CurrentUser) -> None:
     await accounts.do_sign_out_devices(svc, me, [device_id])
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, case, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.store.tables import devices, login_codes, throttles, users
@@ -164,3 +166,42 @@ async def throttle_count(conn: AsyncConnection, key: str, *, window_ms: int, now
     if row is None or now - row.window_start >= window_ms:
         return 0
     return int(row.hits)
+
+
+async def lock_code_txn(conn: AsyncConnection, phone: str) -> Row[Any] | None:
+    """The number's code row, locked until commit, so concurrent verifies take turns.
+
+    Without the lock two verifies could both use one code, or both count a wrong guess
+    from the same stale attempt count. SQLite needs none: its writers are serialised.
+    """
+    stmt = select(login_codes).where(login_codes.c.phone == phone).with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def throttle_take_txn(
+    conn: AsyncConnection, key: str, *, window_ms: int, now: int
+) -> tuple[int, int]:
+    """Count one hit against ``key`` atomically; returns (hits in window, window start).
+
+    A single UPDATE (or a first INSERT) so concurrent writers never lose a hit; the row
+    stays locked until commit, which also serialises the callers per key.
+    """
+    fresh = now - throttles.c.window_start >= window_ms
+    bump = (
+        update(throttles)
+        .where(throttles.c.key == key)
+        .values(
+            hits=case((fresh, 1), else_=throttles.c.hits + 1),
+            window_start=case((fresh, now), else_=throttles.c.window_start),
+            last_at=now,
+        )
+        .returning(throttles.c.hits, throttles.c.window_start)
+    )
+    row = (await conn.execute(bump)).first()
+    if row is not None:
+        return int(row.hits), int(row.window_start)
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    first = dialect_insert(throttles).values(key=key, window_start=now, hits=1, last_at=now)
+    if (await conn.execute(first.on_conflict_do_nothing())).rowcount:
+        return 1, now
+    return await throttle_take_txn(conn, key, window_ms=window_ms, now=now)  # lost the race

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.store.tables import blocks, friend_requests, friends
+from lianxin.store.tables import blocks, friend_requests, friends, users
 
 
 async def are_friends(conn: AsyncConnection, a: int, b: int) -> bool:
@@ -137,3 +137,14 @@ async def add_block_txn(conn: AsyncConnection, blocker: int, blocked: int, now: 
 async def remove_block_txn(conn: AsyncConnection, blocker: int, blocked: int) -> bool:
     stmt = delete(blocks).where(blocks.c.user_id == blocker, blocks.c.blocked_id == blocked)
     return bool((await conn.execute(stmt)).rowcount)
+
+
+async def lock_pair_txn(conn: AsyncConnection, a: int, b: int) -> None:
+    """Lock both users' rows until commit, so changes between the same two people take turns.
+
+    Requests, accepts, declines and blocks between a and b read state, then write it; two
+    at once (both ways, or twice) would each miss the other. Rows lock in id order, so
+    two callers never deadlock. SQLite needs none: its writers are already serialised.
+    """
+    stmt = select(users.c.id).where(users.c.id.in_([a, b])).order_by(users.c.id)
+    await conn.execute(stmt.with_for_update())
