@@ -149,3 +149,9 @@ def user_create(phone: str, name: str, **options: Any) -> None:
         f"user {result.user['id']} ({state}) {result.user['phone']} {result.user['name']}", err=True
     )
     click.echo(result.token)
+
+
+# `lianxin bench SCENARIO ...` lives in its own package (see docs/performance.md).
+from lianxin.bench.command import bench as _bench  # noqa: E402
+
+main.add_command(_bench)

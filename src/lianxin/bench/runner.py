@@ -1,0 +1,426 @@
+"""Orchestration: seed, start (or find) the server, run the workers, gather one result."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from lianxin.bench.proc import EmbeddedServer, cpu_seconds, raise_nofile, rss_kb
+from lianxin.bench.report import percentile
+from lianxin.bench.seed import Seeded, seed
+from lianxin.bench.workers import Shared, WorkerSpec, worker_main
+
+SCENARIOS = ("direct", "group", "idle", "connect", "resume")
+
+# Parameters each scenario reports (and takes).
+PARAMS: dict[str, tuple[str, ...]] = {
+    "direct": ("pairs", "window", "messages", "duration", "workers"),
+    "group": ("members", "senders", "window", "messages", "duration", "workers"),
+    "idle": ("connections", "hold", "workers"),
+    "connect": ("devices", "concurrency", "workers"),
+    "resume": ("clients", "missed", "window", "workers"),
+}
+
+# How many times the workers meet the parent at the barrier.
+BARRIERS = {"direct": 1, "group": 2, "idle": 2, "connect": 1, "resume": 1}
+
+LOOPBACK = ("127.", "localhost", "::1", "[::1]")
+
+
+class BenchError(Exception):
+    """The bench could not run as asked (bad options, server failed to start, ...)."""
+
+
+@dataclass
+class BenchOptions:
+    scenario: str
+    url: str | None = None
+    data_dir: Path | None = None
+    database_url: str | None = None
+    server_pid: int | None = None
+    workers: int = 1
+    pairs: int = 10
+    window: int = 4
+    messages: int | None = None
+    duration: float | None = None
+    members: int = 50
+    senders: int = 1
+    connections: int = 100
+    hold: float = 30.0
+    devices: int = 100
+    concurrency: int = 50
+    clients: int = 100
+    missed: int = 20
+    drain: float = 30.0
+    timeout: float | None = None
+    source_addresses: int = 16
+    sqlite_synchronous: str = "FULL"
+    keep_data: bool = False
+    show_progress: bool = False
+    log: Callable[[str], None] = field(default=lambda _m: None)
+
+
+def _check(opts: BenchOptions) -> None:
+    if opts.scenario not in SCENARIOS:
+        raise BenchError(f"unknown scenario {opts.scenario!r}; one of {', '.join(SCENARIOS)}")
+    if opts.workers < 1:
+        raise BenchError("--workers is at least 1")
+    if opts.url is not None:
+        host = urlsplit(opts.url).hostname or ""
+        if not host.startswith(LOOPBACK[:2]) and host not in ("::1",):
+            raise BenchError("the bench only talks to loopback servers (127.x / localhost)")
+        if opts.data_dir is None and opts.database_url is None:
+            raise BenchError(
+                "with --url, pass the server's --data-dir (or --database-url) so the bench "
+                "can create its users there"
+            )
+    if opts.scenario in ("direct", "group") and opts.messages is None and opts.duration is None:
+        opts.messages = 100 if opts.scenario == "direct" else 20
+    if opts.scenario == "group" and opts.members < 2:
+        raise BenchError("--members is at least 2")
+    if opts.scenario == "group":
+        opts.senders = max(1, min(opts.senders, opts.members))
+    if opts.window < 1:
+        raise BenchError("--window is at least 1")
+
+
+def _plan(opts: BenchOptions) -> tuple[int, list[tuple[int, int]], tuple[int, list[int]] | None]:
+    """Users to create, friendships (index pairs) and the group (owner, members)."""
+    s = opts.scenario
+    if s == "direct":
+        return 2 * opts.pairs, [(2 * i, 2 * i + 1) for i in range(opts.pairs)], None
+    if s == "resume":
+        return 2 * opts.clients, [(2 * i, 2 * i + 1) for i in range(opts.clients)], None
+    if s == "group":
+        return opts.members, [], (0, list(range(1, opts.members)))
+    if s == "idle":
+        return opts.connections, [], None
+    return opts.devices, [], None
+
+
+def _items(opts: BenchOptions, seeded: Seeded) -> list[tuple[Any, ...]]:
+    s = opts.scenario
+    t = seeded.tokens
+    if s in ("direct", "resume"):
+        return [(t[2 * i], t[2 * i + 1], c) for i, c in enumerate(seeded.pair_chats)]
+    if s == "group":
+        return [(tok, i < opts.senders) for i, tok in enumerate(t)]
+    return [(tok,) for tok in t]
+
+
+def _expected(opts: BenchOptions) -> int | None:
+    s = opts.scenario
+    if s == "direct" and opts.messages:
+        return opts.pairs * opts.messages
+    if s == "group" and opts.messages:
+        return opts.senders * opts.messages * (opts.members - 1)
+    if s == "resume":
+        return opts.clients * opts.missed
+    if s == "idle":
+        return opts.connections
+    if s == "connect":
+        return opts.devices
+    return None
+
+
+def _params(opts: BenchOptions) -> dict[str, Any]:
+    p: dict[str, Any] = {
+        "window": opts.window,
+        "messages": opts.messages,
+        "duration": opts.duration,
+        "drain": opts.drain,
+        "hold": opts.hold,
+        "missed": opts.missed,
+        "concurrency": max(1, opts.concurrency // opts.workers),
+    }
+    return p
+
+
+def _deadline_s(opts: BenchOptions, users: int) -> float:
+    if opts.timeout is not None:
+        return opts.timeout
+    base = 120.0 + (opts.duration or 0.0) + opts.drain + 0.05 * users
+    if opts.scenario == "idle":
+        base += opts.hold
+    if opts.scenario in ("direct", "group") and opts.messages:
+        per_sender = opts.messages * (opts.members if opts.scenario == "group" else 1)
+        base += per_sender * 0.05
+    if opts.scenario == "resume":
+        base += opts.clients * opts.missed * 0.005
+    return base
+
+
+def run_bench(opts: BenchOptions) -> dict[str, Any]:
+    _check(opts)
+    nofile = raise_nofile()
+    users, pairs, group = _plan(opts)
+    temp: Path | None = None
+    server: EmbeddedServer | None = None
+    data_dir = opts.data_dir
+    if opts.url is None and data_dir is None and opts.database_url is None:
+        temp = Path(tempfile.mkdtemp(prefix="lianxin-bench-"))
+        data_dir = temp
+    try:
+        opts.log(f"seeding {users} users, {len(pairs) + (users - 1 if group else 0)} friendships")
+        seeded = asyncio.run(
+            seed(
+                data_dir=data_dir,
+                database_url=opts.database_url,
+                users=users,
+                pairs=pairs,
+                group=group,
+                progress=opts.log,
+            )
+        )
+        opts.log(f"seeded in {seeded.seconds:.1f} s")
+        if opts.url is None:
+            if opts.database_url is not None:
+                raise BenchError("--database-url needs --url (the embedded server is SQLite)")
+            assert data_dir is not None
+            server = EmbeddedServer(data_dir, synchronous=opts.sqlite_synchronous).start()
+            url, pid = server.url, server.pid
+            label = f"embedded, SQLite synchronous={opts.sqlite_synchronous}"
+            opts.log(f"server pid {pid} at {url}")
+        else:
+            url, pid, label = opts.url.rstrip("/"), opts.server_pid, opts.url
+        result = _run_workers(opts, url, pid, seeded, users)
+        result["server"] = label
+        result["seed_s"] = round(seeded.seconds, 2)
+        result["nofile_limit"] = nofile
+        if server is not None and server.proc is not None and server.proc.poll() is not None:
+            result["errors"] += 1
+            result.setdefault("failures", []).append(f"server exited: {server.log_tail(500)}")
+        return result
+    finally:
+        if server is not None:
+            server.stop()
+        if temp is not None and not opts.keep_data:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _run_workers(
+    opts: BenchOptions, url: str, pid: int | None, seeded: Seeded, users: int
+) -> dict[str, Any]:
+    ctx = multiprocessing.get_context("fork")
+    n = opts.workers
+    shared = Shared(
+        barrier=ctx.Barrier(n + 1),
+        progress=ctx.Value("q", 0),
+        acked=ctx.Value("q", 0),
+        results=ctx.Queue(),
+    )
+    items = _items(opts, seeded)
+    group_chat = seeded.group_chat
+    params = _params(opts)
+    if group_chat is not None:
+        params["chat"] = group_chat
+    deadline = time.monotonic() + _deadline_s(opts, users)
+    hosts = (
+        [f"127.0.0.{i}" for i in range(1, 1 + max(1, min(opts.source_addresses, 250)))]
+        if (urlsplit(url).hostname or "").startswith("127.")
+        else []
+    )
+    specs = [
+        WorkerSpec(
+            scenario=opts.scenario,
+            index=w,
+            url=url,
+            deadline=deadline,
+            params=params,
+            items=items[w::n],
+            source_hosts=hosts[w % len(hosts) :] + hosts[: w % len(hosts)] if hosts else [],
+        )
+        for w in range(n)
+    ]
+    baseline_rss = rss_kb(pid) if pid else None
+    cpu_spawn = cpu_seconds(pid) if pid else None
+    procs = [
+        ctx.Process(target=worker_main, args=(spec, shared), name=f"bench-{w}", daemon=True)
+        for w, spec in enumerate(specs)
+    ]
+    for p in procs:
+        p.start()
+
+    marks: dict[str, Any] = {"rss_peak": baseline_rss or 0}
+
+    def barriers() -> None:
+        for i in range(BARRIERS[opts.scenario]):
+            try:
+                shared.barrier.wait(max(1.0, deadline - time.monotonic()))
+            except threading.BrokenBarrierError:
+                marks["broken"] = True
+                return
+            if i == 0:
+                marks["cpu_start"] = cpu_seconds(pid) if pid else None
+            if opts.scenario == "idle" and i == 1 and pid:
+                marks["rss_idle"] = rss_kb(pid)
+
+    sync_thread = threading.Thread(target=barriers, daemon=True)
+    sync_thread.start()
+    results: list[dict[str, Any]] = []
+    expected = _expected(opts)
+    bar_ctx: Any = (
+        click.progressbar(
+            length=expected if expected else int((opts.duration or 1) * 10),
+            label=f"{opts.scenario}",
+            file=sys.stderr,
+            show_pos=bool(expected),
+        )
+        if opts.show_progress
+        else contextlib.nullcontext()
+    )
+    with bar_ctx as bar:
+        shown = 0
+        started_at: float | None = None
+        while len(results) < n:
+            with contextlib.suppress(queue.Empty):
+                results.append(shared.results.get(timeout=0.2))
+            if pid:
+                marks["rss_peak"] = max(marks["rss_peak"], rss_kb(pid) or 0)
+            if bar is not None:
+                if expected:
+                    now = int(shared.progress.value)
+                else:
+                    if started_at is None and "cpu_start" in marks:
+                        started_at = time.monotonic()
+                    now = int((time.monotonic() - started_at) * 10) if started_at else 0
+                    now = min(now, bar.length)
+                if now > shown:
+                    bar.update(now - shown)
+                    shown = now
+            if time.monotonic() > deadline + 30:
+                break
+            if not any(p.is_alive() for p in procs) and shared.results.empty():
+                break
+    cpu_end = cpu_seconds(pid) if pid else None
+    with contextlib.suppress(Exception):
+        shared.barrier.abort()
+    for p in procs:
+        p.join(5)
+        if p.is_alive():
+            p.kill()
+            p.join(5)
+    return _aggregate(opts, results, marks, cpu_spawn, cpu_end, baseline_rss)
+
+
+def _aggregate(
+    opts: BenchOptions,
+    results: list[dict[str, Any]],
+    marks: dict[str, Any],
+    cpu_spawn: float | None,
+    cpu_end: float | None,
+    baseline_rss: int | None,
+) -> dict[str, Any]:
+    ok = [r for r in results if "failed" not in r]
+    failures = [
+        f"worker {r['worker']}: {r['failed']}\n{r.get('trace', '')}"
+        for r in results
+        if "failed" in r
+    ]
+    missing = opts.workers - len(results)
+    if missing:
+        failures.append(f"{missing} worker(s) reported nothing before the deadline")
+    out: dict[str, Any] = {"scenario": opts.scenario}
+    for key in PARAMS[opts.scenario]:
+        out[key] = getattr(opts, key)
+    errors = sum(int(r["errors"]) for r in ok) + len(failures)
+    started = min((r["started_ns"] for r in ok), default=0)
+    ended = max((r["ended_ns"] for r in ok), default=0)
+    elapsed = max(0.0, (ended - started) / 1e9)
+    latencies: list[float] = []
+    if opts.scenario == "group":
+        delivered, lost, latencies, acked = _group_totals(opts, ok)
+    else:
+        delivered = sum(int(r["delivered"]) for r in ok)
+        lost = sum(int(r["lost"]) for r in ok)
+        acked = sum(int(r.get("acked", 0)) for r in ok)
+        for r in ok:
+            latencies.extend(r["latencies_ms"])
+    if opts.scenario == "idle":
+        connected = sum(int(r["connected"]) for r in ok)
+        rate_base = connected
+    else:
+        connected = 0
+        rate_base = delivered
+    cpu_start = cpu_spawn if opts.scenario == "idle" else marks.get("cpu_start")
+    out.update(
+        {
+            "elapsed_s": round(elapsed, 3),
+            "delivered": delivered,
+            "msgs_per_s": round(rate_base / elapsed, 1) if elapsed > 0 else 0.0,
+            "p50_ms": _round(percentile(latencies, 50)),
+            "p95_ms": _round(percentile(latencies, 95)),
+            "p99_ms": _round(percentile(latencies, 99)),
+            "errors": errors,
+            "lost": lost,
+            "duplicated": sum(int(r["duplicated"]) for r in ok),
+            "reconnects": sum(int(r["reconnects"]) for r in ok),
+            "server_rss_kb": marks.get("rss_idle") or marks.get("rss_peak") or None,
+            "server_cpu_s": (
+                round(cpu_end - cpu_start, 2)
+                if cpu_end is not None and cpu_start is not None
+                else None
+            ),
+            "client_cpu_s": round(sum(float(r["client_cpu_s"]) for r in ok), 2),
+        }
+    )
+    if opts.scenario in ("direct", "group", "resume"):
+        out["acked"] = acked
+    if opts.scenario == "idle":
+        out["connections"] = connected
+        rss_idle = marks.get("rss_idle")
+        out["rss_kb_per_conn"] = (
+            round((rss_idle - baseline_rss) / connected, 1)
+            if rss_idle and baseline_rss and connected
+            else None
+        )
+    if marks.get("broken"):
+        failures.append("a worker broke the phase barrier (see the other failures)")
+    if failures:
+        out["failures"] = failures
+    return out
+
+
+def _group_totals(
+    opts: BenchOptions, ok: list[dict[str, Any]]
+) -> tuple[int, int, list[float], int]:
+    """Merge per-message receipts from all workers: lost and time-to-last-member."""
+    merged: dict[int, list[int]] = {}
+    for r in ok:
+        for seq, (count, last, sent) in r["per_seq"].items():
+            entry = merged.get(seq)
+            if entry is None:
+                merged[seq] = [count, last, sent]
+            else:
+                entry[0] += count
+                entry[1] = max(entry[1], last)
+    acked = [seq for r in ok for seq in r["acked_seqs"]]
+    recipients = opts.members - 1
+    lost = 0
+    latencies: list[float] = []
+    for seq in acked:
+        count, last, sent = merged.get(seq, [0, 0, 0])
+        if count < recipients:
+            lost += recipients - count
+        else:
+            latencies.append((last - sent) / 1e6)
+    delivered = sum(int(r["delivered"]) for r in ok)
+    return delivered, lost, latencies, len(acked)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

@@ -1,0 +1,105 @@
+"""Bulk seeding through the operator path: users, friendships and a group, straight into
+the database with the same actions the server uses (no SMS codes, no HTTP).
+
+Runs before the embedded server starts (or next to an external server that uses the
+same ``--data-dir`` / ``--database-url``; SQLite's busy timeout covers the overlap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lianxin.actions import contacts
+from lianxin.actions.accounts import Identity, do_create_user
+from lianxin.actions.chats import do_create_group
+from lianxin.bus import MemoryBus
+from lianxin.clock import Clock
+from lianxin.config import Settings
+from lianxin.ids import DeviceId, UserId
+from lianxin.services import Services
+from lianxin.sms import ConsoleSms
+from lianxin.store.db import Database
+from lianxin.store.migrate import upgrade
+
+
+@dataclass
+class Seeded:
+    tokens: list[str] = field(default_factory=list)
+    user_ids: list[int] = field(default_factory=list)
+    device_ids: list[int] = field(default_factory=list)
+    pair_chats: list[int] = field(default_factory=list)
+    group_chat: int | None = None
+    seconds: float = 0.0
+
+
+def _phones(count: int) -> list[str]:
+    """Fresh mainland-China mobile numbers; a random block so reruns on one db don't clash."""
+    base = random.randrange(0, 90_000_000)
+    prefix = random.choice(("135", "136", "137", "139", "150", "151"))
+    return [f"+86{prefix}{(base + i) % 100_000_000:08d}" for i in range(count)]
+
+
+async def seed(
+    *,
+    data_dir: Path | None,
+    database_url: str | None,
+    users: int,
+    pairs: Sequence[tuple[int, int]] = (),
+    group: tuple[int, list[int]] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Seeded:
+    """Create ``users`` accounts (one device token each), befriend each pair (index into the
+    created users; the friendship opens their direct chat), and create one group."""
+    values: dict[str, object] = {"sqlite_synchronous": "NORMAL"}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    if database_url:
+        values["database_url"] = database_url
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Seeding is set-up, not the measured path: no fsync per transaction here.
+    db = Database(settings.effective_database_url, sqlite_synchronous="NORMAL")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    out = Seeded()
+    try:
+        await upgrade(db.engine)
+        svc = Services(settings, db, MemoryBus(), ConsoleSms(), Clock())
+        for i, phone in enumerate(_phones(users)):
+            signed = await do_create_user(svc, phone, f"bench{i}")
+            out.tokens.append(signed.token)
+            out.user_ids.append(int(signed.user["id"]))
+            out.device_ids.append(int(signed.device_id))
+            if progress is not None and (i + 1) % 1000 == 0:
+                progress(f"seeded {i + 1}/{users} users")
+        ident = [
+            Identity(UserId(u), DeviceId(d))
+            for u, d in zip(out.user_ids, out.device_ids, strict=True)
+        ]
+        friendships = list(pairs)
+        if group is not None:
+            owner, members = group
+            friendships.extend((owner, m) for m in members if m != owner)
+        chats: list[int] = []
+        for n, (a, b) in enumerate(friendships):
+            request = await contacts.do_send_request(svc, ident[a], out.user_ids[b], "bench")
+            accepted = await contacts.do_accept_request(svc, ident[b], int(request["id"]))
+            chats.append(int(accepted["chat_id"]))
+            if progress is not None and (n + 1) % 1000 == 0:
+                progress(f"seeded {n + 1}/{len(friendships)} friendships")
+        out.pair_chats = chats[: len(pairs)]
+        if group is not None:
+            owner, members = group
+            summary = await do_create_group(
+                svc, ident[owner], "bench group", [out.user_ids[m] for m in members]
+            )
+            out.group_chat = int(summary["id"])
+    finally:
+        await db.close()
+    out.seconds = loop.time() - started
+    return out
