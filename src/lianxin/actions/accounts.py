@@ -249,6 +249,12 @@ async def authenticate(svc: Services, token: str | None) -> Identity:
     return Identity(UserId(device.user_id), DeviceId(device.id))
 
 
+async def do_touch_device(svc: Services, me: Identity) -> None:
+    """Record that a device connected, for the "last active" column of the devices list."""
+    async with svc.db.write() as conn:
+        await store.touch_device_txn(conn, me.device_id, svc.clock.now_ms())
+
+
 async def access_me(svc: Services, me: Identity) -> dict[str, Any]:
     async with svc.db.read() as conn:
         row = await store.get_user(conn, me.user_id)

@@ -31,11 +31,12 @@ async def _may_see(conn: AsyncConnection, viewer: int, target: Row[Any]) -> bool
 
 
 async def _watchers(conn: AsyncConnection, user: Row[Any]) -> list[int]:
-    """Friends who may see this user's presence."""
+    """Friends who may see this user's presence (a block either way hides it, as in _may_see)."""
     if user.last_seen_visibility == "nobody":
         return []
-    blocked = set(await contacts_store.blocked_ids(conn, user.id))
-    return [f for f in await contacts_store.friend_ids(conn, user.id) if f not in blocked]
+    hidden = set(await contacts_store.blocked_ids(conn, user.id))
+    hidden.update(await contacts_store.blocker_ids(conn, user.id))
+    return [f for f in await contacts_store.friend_ids(conn, user.id) if f not in hidden]
 
 
 async def do_session_online(svc: Services, user_id: int, session_id: str) -> None:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import Field
 
 from lianxin.actions import chats
-from lianxin.api.deps import Body, CurrentUser, Svc
+from lianxin.api.deps import Body, CurrentUser, Id, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1/chats", tags=["chats"])
 
 # Ids and seqs fit in 53 bits (safe in JSON everywhere); bigger numbers would overflow the
 # database driver, so they are refused as bad input instead of failing as a server error.
-ID_MAX = 2**53
-Id = Annotated[int, Field(ge=1, le=ID_MAX)]
-ChatId = Annotated[int, Path(ge=1, le=ID_MAX)]
-UserId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 class DirectBody(Body):
@@ -64,13 +60,13 @@ async def create_group(body: GroupBody, svc: Svc, me: CurrentUser) -> dict[str, 
 
 
 @router.get("/{chat_id}", summary="One chat as it appears in my chat list")
-async def get_chat(chat_id: ChatId, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def get_chat(chat_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await chats.access_chat(svc, me, chat_id)
 
 
 @router.patch("/{chat_id}", summary="Rename a group or set its announcement")
 async def update_group(
-    chat_id: ChatId, body: GroupUpdate, svc: Svc, me: CurrentUser
+    chat_id: IdPath, body: GroupUpdate, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     return await chats.do_update_group(
         svc, me, chat_id, title=body.title, announcement=body.announcement
@@ -79,25 +75,25 @@ async def update_group(
 
 @router.patch("/{chat_id}/settings", summary="Mute, pin or archive a chat (for me)")
 async def update_settings(
-    chat_id: ChatId, body: SettingsBody, svc: Svc, me: CurrentUser
+    chat_id: IdPath, body: SettingsBody, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     return await chats.do_update_settings(svc, me, chat_id, **body.model_dump(exclude_none=True))
 
 
 @router.get("/{chat_id}/members", summary="Members of a chat")
-async def members(chat_id: ChatId, svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
+async def members(chat_id: IdPath, svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
     return await chats.list_members(svc, me, chat_id)
 
 
 @router.post("/{chat_id}/members", summary="Add friends of mine to a group")
 async def add_members(
-    chat_id: ChatId, body: MembersBody, svc: Svc, me: CurrentUser
+    chat_id: IdPath, body: MembersBody, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     return {"added": await chats.do_add_members(svc, me, chat_id, body.users)}
 
 
 @router.delete("/{chat_id}/members/{user_id}", summary="Remove a member", status_code=204)
-async def remove_member(chat_id: ChatId, user_id: UserId, svc: Svc, me: CurrentUser) -> None:
+async def remove_member(chat_id: IdPath, user_id: IdPath, svc: Svc, me: CurrentUser) -> None:
     await chats.do_remove_member(svc, me, chat_id, user_id)
 
 
@@ -107,11 +103,11 @@ async def remove_member(chat_id: ChatId, user_id: UserId, svc: Svc, me: CurrentU
     status_code=204,
 )
 async def set_role(
-    chat_id: ChatId, user_id: UserId, body: RoleBody, svc: Svc, me: CurrentUser
+    chat_id: IdPath, user_id: IdPath, body: RoleBody, svc: Svc, me: CurrentUser
 ) -> None:
     await chats.do_set_role(svc, me, chat_id, user_id, body.role)
 
 
 @router.post("/{chat_id}/leave", summary="Leave a group", status_code=204)
-async def leave(chat_id: ChatId, svc: Svc, me: CurrentUser) -> None:
+async def leave(chat_id: IdPath, svc: Svc, me: CurrentUser) -> None:
     await chats.do_leave(svc, me, chat_id)

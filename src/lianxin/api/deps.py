@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from lianxin.actions.accounts import Identity, authenticate
 from lianxin.services import Services
@@ -36,6 +36,12 @@ def client_ip(request: Request) -> str | None:
 
 
 ClientIp = Annotated[str | None, Depends(client_ip)]
+
+
+# Ids and seqs fit JavaScript's safe integers; bigger values are refused before any query.
+ID_MAX = 2**53
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+IdPath = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 class Body(BaseModel):

@@ -8,8 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from lianxin.actions import contacts
-from lianxin.api.deps import Body, CurrentUser, Svc
-from lianxin.api.users import Id, IdPath
+from lianxin.api.deps import Body, CurrentUser, Id, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1", tags=["friends"])
 

@@ -8,8 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from lianxin.actions import accounts
-from lianxin.api.deps import Body, CurrentUser, Svc
-from lianxin.api.users import IdPath
+from lianxin.api.deps import Body, CurrentUser, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 

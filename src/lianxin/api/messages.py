@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 
 from lianxin.actions import messages
-from lianxin.api.chats import ID_MAX, ChatId, Id
-from lianxin.api.deps import Body, CurrentUser, Svc
+from lianxin.api.deps import ID_MAX, Body, CurrentUser, Id, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1/chats/{chat_id}", tags=["messages"])
-
-Seq = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 class SendBody(Body):
@@ -39,7 +36,7 @@ class ReadBody(Body):
     "/messages", summary="A page of history, backwards from `before` or forwards from `after`"
 )
 async def history(
-    chat_id: ChatId,
+    chat_id: IdPath,
     svc: Svc,
     me: CurrentUser,
     before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
@@ -50,7 +47,7 @@ async def history(
 
 
 @router.post("/messages", summary="Send a text message (repeat the client_id to retry safely)")
-async def send(chat_id: ChatId, body: SendBody, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def send(chat_id: IdPath, body: SendBody, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     sent = await messages.do_send_text(
         svc,
         me,
@@ -65,30 +62,30 @@ async def send(chat_id: ChatId, body: SendBody, svc: Svc, me: CurrentUser) -> di
 
 
 @router.post("/messages/{seq}/recall", summary="Recall a message for everyone")
-async def recall(chat_id: ChatId, seq: Seq, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+async def recall(chat_id: IdPath, seq: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await messages.do_recall(svc, me, chat_id, seq)
 
 
 @router.delete(
     "/messages/{seq}", summary="Delete a message for me (all my devices)", status_code=204
 )
-async def delete_for_me(chat_id: ChatId, seq: Seq, svc: Svc, me: CurrentUser) -> None:
+async def delete_for_me(chat_id: IdPath, seq: IdPath, svc: Svc, me: CurrentUser) -> None:
     await messages.do_delete_for_me(svc, me, chat_id, seq)
 
 
 @router.post("/messages/{seq}/forward", summary="Forward a message into another chat")
 async def forward(
-    chat_id: ChatId, seq: Seq, body: ForwardBody, svc: Svc, me: CurrentUser
+    chat_id: IdPath, seq: IdPath, body: ForwardBody, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     sent = await messages.do_forward(svc, me, chat_id, seq, body.to_chat, client_id=body.client_id)
     return {**sent.event, "duplicate": sent.duplicate}
 
 
 @router.get("/messages/{seq}/reads", summary="How many members have read a message")
-async def reads(chat_id: ChatId, seq: Seq, svc: Svc, me: CurrentUser) -> dict[str, int]:
+async def reads(chat_id: IdPath, seq: IdPath, svc: Svc, me: CurrentUser) -> dict[str, int]:
     return await messages.read_receipts(svc, me, chat_id, seq)
 
 
 @router.post("/read", summary="Mark the chat read up to `seq`")
-async def mark_read(chat_id: ChatId, body: ReadBody, svc: Svc, me: CurrentUser) -> dict[str, int]:
+async def mark_read(chat_id: IdPath, body: ReadBody, svc: Svc, me: CurrentUser) -> dict[str, int]:
     return {"read_seq": await messages.do_mark_read(svc, me, chat_id, body.seq)}

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
-from pydantic import Field
+from fastapi import APIRouter, Query
 
 from lianxin.actions import contacts, presence
-from lianxin.api.deps import CurrentUser, Svc
+from lianxin.api.deps import CurrentUser, Id, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 # Ids fit in 53 bits (safe in JSON everywhere); bigger numbers would overflow the database
 # driver, so they are refused as bad input instead of failing as a server error.
-ID_MAX = 2**53
-Id = Annotated[int, Field(ge=1, le=ID_MAX)]
-IdPath = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 @router.get("/search", summary="Find a user by Lianxin ID or phone number")

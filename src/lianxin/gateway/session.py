@@ -113,6 +113,7 @@ class Session:
             await self.hub.register(self, await self._chat_ids())
             registered = True
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
+            await accounts.do_touch_device(self.svc, self.identity)
             await self.resync(hello.r, hello.since, hello.seqs)
             reader = asyncio.create_task(self._read_loop(), name=f"ws-reader-{self.session_id}")
             done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -169,6 +170,7 @@ class Session:
                 "session": self.session_id,
                 "heartbeat_s": s.heartbeat_s,
                 "idle_timeout_s": s.idle_timeout_s,
+                "limits": {"text": s.text_limit, "recall_window_s": s.recall_window_s},
             }
         )
         return frame

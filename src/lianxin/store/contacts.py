@@ -127,6 +127,12 @@ async def blocked_ids(conn: AsyncConnection, user_id: int) -> list[int]:
     return [int(x) for x in (await conn.execute(stmt)).scalars()]
 
 
+async def blocker_ids(conn: AsyncConnection, user_id: int) -> list[int]:
+    """Who has blocked this user."""
+    stmt = select(blocks.c.user_id).where(blocks.c.blocked_id == user_id)
+    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+
+
 async def add_block_txn(conn: AsyncConnection, blocker: int, blocked: int, now: int) -> bool:
     if await is_blocked(conn, blocker, blocked):
         return False
