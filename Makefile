@@ -52,9 +52,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck web chromium
+# Web unit tests first, so the suite's closing line is pytest's summary.
+test: lint typecheck web chromium web-test
 	$(BIN)/python -m pytest -q -rs
-	cd $(WEB) && npm test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist $(WEB)/node_modules test-artifacts
