@@ -1,33 +1,122 @@
-"""The ``lianxin`` command: serve, db upgrade, user create."""
+"""The ``lianxin`` command: serve, db upgrade, user create.
+
+Mistakes an operator makes (a bad flag, phone number, name or LIANXIN_* setting) exit
+with status 2 and one line saying what to fix; a database that cannot be reached or
+created exits with status 1, also without a traceback. Tracebacks are for bugs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
 from lianxin import __version__
+from lianxin.bench.command import bench
 from lianxin.config import Settings
+from lianxin.errors import LianxinError
+
+if TYPE_CHECKING:  # the database stack loads only for commands that use it: --help stays fast
+    from lianxin.store.db import Database
+
+T = TypeVar("T")
+
+DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+EPILOG = """\b
+Examples:
+  lianxin serve
+      one process: SQLite, media and everything else in ./data
+  lianxin serve --database-url postgresql://lianxin@db/lianxin --redis-url redis://cache
+      one node of a cluster
+  lianxin user create --phone +8613800138000 --name "Li Lei"
+      an account, and a device token for it
+
+Every option can also be set with a LIANXIN_* environment variable
+(LIANXIN_DATA_DIR, LIANXIN_DATABASE_URL, LIANXIN_REDIS_URL, LIANXIN_PORT, ...)."""
 
 
 def _settings(**overrides: Any) -> Settings:
+    """Settings from flags over LIANXIN_* variables, refused with a usage error if invalid."""
     values = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**values)
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise click.UsageError(
+            f"invalid setting {name} (--{name.replace('_', '-')} or "
+            f"LIANXIN_{name.upper()}): {first['msg']}"
+        ) from None
+    if settings.effective_database_url.split("://", 1)[0] not in DRIVERS:
+        raise click.UsageError(
+            "--database-url must be postgresql://user@host/db or sqlite:///path/to/file.db"
+        )
+    return settings
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database, bring its schema up to date, run ``work``, close it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lianxin.store.db import Database
+    from lianxin.store.migrate import upgrade
+
+    async def run() -> T:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = Database(
+            settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
+        try:
+            await upgrade(database.engine)
+            return await work(database)
+        finally:
+            await database.close()
+
+    try:
+        return asyncio.run(run())
+    except (OSError, SQLAlchemyError) as exc:
+        raise click.ClickException(
+            f"cannot use the database {_where(settings)}: {_reason(exc)}"
+        ) from None
+
+
+def _where(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if settings.is_sqlite:
+        return f"at {settings.sqlite_path}"
+    try:
+        return make_url(settings.effective_database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "given"
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the underlying driver error: what an operator can act on."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(cause).__name__
 
 
 _common = [
     click.option(
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
-        help="Where the SQLite file and media live.",
+        help="Where the SQLite file and media live [default ./data; env LIANXIN_DATA_DIR].",
     ),
     click.option(
         "--database-url",
-        help="postgresql://user@host/db for cluster mode [env LIANXIN_DATABASE_URL].",
+        metavar="URL",
+        help="postgresql://user:password@host/db for cluster mode, instead of SQLite in "
+        "the data dir [env LIANXIN_DATABASE_URL].",
     ),
 ]
 
@@ -38,22 +127,41 @@ def common(f: Any) -> Any:
     return f
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(version=__version__, prog_name="lianxin")
 def main() -> None:
     """Lianxin: a self-hostable, open, interconnected messaging server."""
 
 
+# `lianxin bench SCENARIO ...` lives in its own package (see docs/performance.md).
+main.add_command(bench)
+
+
 @main.command()
-@click.option("--host", help="Interface to listen on [default 127.0.0.1].")
-@click.option("--port", type=int, help="Port to listen on [default 8080].")
+@click.option("--host", help="Interface to listen on [default 127.0.0.1; env LIANXIN_HOST].")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on [default 8080; env LIANXIN_PORT].",
+)
 @common
 @click.option(
-    "--redis-url", help="redis://host:6379 for cross-node fan-out [env LIANXIN_REDIS_URL]."
+    "--redis-url",
+    metavar="URL",
+    help="redis://host:6379 for fan-out and presence across nodes; without it the bus "
+    "is in-process [env LIANXIN_REDIS_URL].",
 )
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="How much to log [default info; env LIANXIN_LOG_LEVEL].",
+)
 def serve(**options: Any) -> None:
-    """Start the server (embedded SQLite + in-process bus unless told otherwise)."""
+    """Start the server: REST API, WebSocket gateway and web client on one port.
+
+    Without options it runs embedded: SQLite in the data dir and an in-process bus.
+    The schema is migrated before the server accepts connections.
+    """
     import uvicorn
 
     from lianxin.app import create_app
@@ -62,6 +170,9 @@ def serve(**options: Any) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.redis_url:
+        _check_redis(settings.redis_url)
+    _with_database(settings, _nothing)
     backend = "PostgreSQL" if not settings.is_sqlite else f"SQLite at {settings.sqlite_path}"
     bus = "Redis" if settings.redis_url else "in-process"
     click.echo(f"Lianxin {backend}, {bus} bus")
@@ -79,31 +190,39 @@ def serve(**options: Any) -> None:
     )
 
 
+async def _nothing(_: Database) -> None:
+    """Opening the database and migrating it is the whole job (a preflight check)."""
+
+
+def _check_redis(url: str) -> None:
+    """Fail before serving, with one line, when the cluster bus is unreachable."""
+    import redis
+
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=5) as client:
+            client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from None
+
+
 @main.group()
 def db() -> None:
-    """Database schema."""
+    """Database schema: migrations for SQLite and PostgreSQL."""
 
 
 @db.command("upgrade")
 @common
 def db_upgrade(**options: Any) -> None:
-    """Apply pending migrations (the server also does this when it starts)."""
-    from lianxin.store.db import Database
-    from lianxin.store.migrate import current_revision, upgrade
+    """Apply pending migrations and print the schema revision.
+
+    The server also does this when it starts; run it by hand to migrate a cluster's
+    database before rolling out new nodes. Safe to run more than once.
+    """
+    from lianxin.store.migrate import current_revision
 
     settings = _settings(**options)
-
-    async def run() -> str | None:
-        if settings.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        database = Database(settings.effective_database_url)
-        try:
-            await upgrade(database.engine)
-            return await current_revision(database.engine)
-        finally:
-            await database.close()
-
-    click.echo(f"schema at revision {asyncio.run(run())}")
+    revision = _with_database(settings, lambda database: current_revision(database.engine))
+    click.echo(f"schema at revision {revision}")
 
 
 @main.group()
@@ -113,42 +232,42 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--phone", required=True, help="Phone number, ideally in E.164 (+8613800138000).")
-@click.option("--name", required=True, help="Display name.")
+@click.option("--name", required=True, help="Display name (1 to 64 characters).")
 @common
 def user_create(phone: str, name: str, **options: Any) -> None:
-    """Create (or reuse) an account and print a new device token for it."""
-    from lianxin.actions.accounts import do_create_user
+    """Create an account (or reuse the one with this phone) and print a new device token.
+
+    The token goes to standard output alone, for scripts; what happened goes to
+    standard error. Use it as ``Authorization: Bearer <token>``.
+    """
+    from lianxin.actions.accounts import check_name, do_create_user, normalize_phone
     from lianxin.bus import MemoryBus
     from lianxin.clock import Clock
-    from lianxin.errors import LianxinError
     from lianxin.services import Services
     from lianxin.sms import ConsoleSms
-    from lianxin.store.db import Database
-    from lianxin.store.migrate import upgrade
 
     settings = _settings(**options)
+    phone = _checked(lambda: normalize_phone(phone, settings.default_region), "--phone")
+    name = _checked(lambda: check_name(name), "--name")
 
-    async def run() -> Any:
-        if settings.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        database = Database(settings.effective_database_url)
-        try:
-            await upgrade(database.engine)
-            svc = Services(settings, database, MemoryBus(), ConsoleSms(), Clock())
-            return await do_create_user(svc, phone, name)
-        finally:
-            await database.close()
+    async def create(database: Database) -> Any:
+        svc = Services(settings, database, MemoryBus(), ConsoleSms(), Clock())
+        return await do_create_user(svc, phone, name)
 
-    try:
-        result = asyncio.run(run())
-    except LianxinError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
+    result = _with_database(settings, create)
     state = "created" if result.new_user else "exists"
     click.echo(
         f"user {result.user['id']} ({state}) {result.user['phone']} {result.user['name']}", err=True
     )
     click.echo(result.token)
+
+
+def _checked(check: Callable[[], str], option: str) -> str:
+    """Run an action's ``check_*`` on a flag, turning its refusal into a usage error."""
+    try:
+        return check()
+    except LianxinError as exc:
+        raise click.BadParameter(exc.message, param_hint=f"'{option}'") from None
 
 
 # `lianxin bench SCENARIO ...` lives in its own package (see docs/performance.md).

@@ -16,15 +16,20 @@ Handler = Callable[[str, bytes], None]
 
 class Bus(Protocol):
     async def start(self, handler: Handler) -> None:
-        """Begin delivering messages of subscribed topics to ``handler`` (not re-entrant)."""
+        """Begin delivering messages of subscribed topics to ``handler`` (not re-entrant).
+
+        The handler must not block; an exception it raises is logged, never propagated.
+        """
 
     async def close(self) -> None: ...
 
     async def publish(self, topic: str, payload: bytes) -> None: ...
 
-    async def subscribe(self, topics: Iterable[str]) -> None: ...
+    async def subscribe(self, topics: Iterable[str]) -> None:
+        """Returns once any later publish to these topics, from any node, reaches here."""
 
-    async def unsubscribe(self, topics: Iterable[str]) -> None: ...
+    async def unsubscribe(self, topics: Iterable[str]) -> None:
+        """Takes effect at once: nothing more of these topics reaches the handler."""
 
     async def presence_add(self, user_id: int, session_id: str) -> bool:
         """Mark a session online; True when the user was offline before."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
 from lianxin.bus.base import Handler
+
+log = logging.getLogger(__name__)
 
 
 class MemoryBus:
@@ -21,8 +24,17 @@ class MemoryBus:
         self._handler = None
 
     async def publish(self, topic: str, payload: bytes) -> None:
-        if self._handler is not None and topic in self._topics:
+        """Deliver synchronously; a failing handler is logged, never raised to the publisher.
+
+        Publishers are actions that have already committed: an exception here would
+        report a stored message as failed.
+        """
+        if self._handler is None or topic not in self._topics:
+            return
+        try:
             self._handler(topic, payload)
+        except Exception:
+            log.exception("bus handler failed on %s", topic)
 
     async def subscribe(self, topics: Iterable[str]) -> None:
         self._topics.update(topics)

@@ -2,6 +2,10 @@
 
 Presence entries carry an expiry score that the owning node refreshes; a node that dies
 stops refreshing, so its sessions fall out of presence within ``presence_ttl_s``.
+
+One pub/sub connection per node carries every topic. ``subscribe`` returns only once
+Redis has registered the topics (a PING sent after SUBSCRIBE comes back as a pong in
+order), so a publish that happens after it, from any node, is delivered.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Iterable
 
@@ -18,6 +23,10 @@ from redis.asyncio.client import PubSub
 from lianxin.bus.base import Handler
 
 log = logging.getLogger(__name__)
+
+BARRIER_TIMEOUT_S = 10.0
+# A channel nobody publishes to keeps the pubsub connection open from the start.
+IDLE_CHANNEL = "lx:node"
 
 
 def _presence_key(user_id: int) -> str:
@@ -32,14 +41,15 @@ class RedisBus:
         self._reader: asyncio.Task[None] | None = None
         self._refresher: asyncio.Task[None] | None = None
         self._local: dict[str, int] = {}  # session id -> user id, for refreshing
+        self._topics: set[str] = set()
+        self._pongs: dict[str, asyncio.Future[None]] = {}
         self._ttl_s = presence_ttl_s
-        self._subscribed = asyncio.Event()
+        self._key_ttl_ms = int(presence_ttl_s * 2000)  # a dead node's keys vanish too
 
     async def start(self, handler: Handler) -> None:
         self._handler = handler
         await self._redis.ping()
-        # A channel nobody publishes to keeps the pubsub connection open from the start.
-        await self._pubsub.subscribe("lx:node")
+        await self._pubsub.subscribe(IDLE_CHANNEL)
         self._reader = asyncio.create_task(self._read_loop(), name="redis-bus-reader")
         self._refresher = asyncio.create_task(self._refresh_loop(), name="redis-presence")
 
@@ -67,38 +77,80 @@ class RedisBus:
                 log.exception("redis bus read failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            if message is None or message.get("type") != "message":
-                continue
-            channel = message["channel"]
-            topic = channel.decode() if isinstance(channel, bytes) else str(channel)
-            if self._handler is not None:
-                self._handler(topic, message["data"])
+            if message is not None:
+                self._dispatch(message)
+
+    def _dispatch(self, message: dict[str, object]) -> None:
+        """Hand one pub/sub message on; a failing handler must not stop the reader."""
+        kind, data = message.get("type"), message.get("data")
+        if kind == "pong":
+            self._on_pong(data)
+            return
+        if kind != "message" or not isinstance(data, bytes):
+            return
+        channel = message["channel"]
+        topic = channel.decode() if isinstance(channel, bytes) else str(channel)
+        # Unsubscribing takes effect at once, not when Redis gets round to it.
+        if self._handler is None or topic not in self._topics:
+            return
+        try:
+            self._handler(topic, data)
+        except Exception:
+            log.exception("bus handler failed on %s", topic)
+
+    def _on_pong(self, data: object) -> None:
+        token = data.decode() if isinstance(data, bytes) else str(data)
+        waiter = self._pongs.get(token)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _barrier(self) -> None:
+        """Wait until Redis has processed every command sent on the pubsub connection."""
+        token = secrets.token_hex(8)
+        waiter = asyncio.get_running_loop().create_future()
+        self._pongs[token] = waiter
+        try:
+            await self._pubsub.ping(token)
+            await asyncio.wait_for(waiter, BARRIER_TIMEOUT_S)
+        finally:
+            del self._pongs[token]
 
     async def _refresh_loop(self) -> None:
         while True:
             await asyncio.sleep(self._ttl_s / 3)
             try:
-                expires = time.time() + self._ttl_s
-                pipe = self._redis.pipeline(transaction=False)
-                for session_id, user_id in self._local.items():
-                    pipe.zadd(_presence_key(user_id), {session_id: expires})
-                await pipe.execute()
+                await self._refresh_presence()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("presence refresh failed")
 
+    async def _refresh_presence(self) -> None:
+        """Push this node's sessions' expiry (and their keys' lifetime) forward."""
+        expires = time.time() + self._ttl_s
+        pipe = self._redis.pipeline(transaction=False)
+        for session_id, user_id in self._local.items():
+            key = _presence_key(user_id)
+            pipe.zadd(key, {session_id: expires})
+            pipe.pexpire(key, self._key_ttl_ms)
+        await pipe.execute()
+
     async def publish(self, topic: str, payload: bytes) -> None:
         await self._redis.publish(topic, payload)
 
     async def subscribe(self, topics: Iterable[str]) -> None:
-        names = list(topics)
-        if names:
-            await self._pubsub.subscribe(*names)
+        """Subscribe, returning once Redis delivers these topics here (needs ``start``)."""
+        names = [t for t in dict.fromkeys(topics) if t not in self._topics]
+        if not names:
+            return
+        self._topics.update(names)
+        await self._pubsub.subscribe(*names)
+        await self._barrier()
 
     async def unsubscribe(self, topics: Iterable[str]) -> None:
-        names = list(topics)
+        names = [t for t in dict.fromkeys(topics) if t in self._topics]
         if names:
+            self._topics.difference_update(names)
             await self._pubsub.unsubscribe(*names)
 
     async def presence_add(self, user_id: int, session_id: str) -> bool:
@@ -109,7 +161,7 @@ class RedisBus:
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zcard(key)
         pipe.zadd(key, {session_id: now + self._ttl_s})
-        pipe.expire(key, int(self._ttl_s * 2))
+        pipe.pexpire(key, self._key_ttl_ms)
         _, before, _, _ = await pipe.execute()
         return int(before) == 0
 

@@ -1,0 +1,260 @@
+"""One contract suite for every bus backend (in-process and Redis), plus cluster behaviour.
+
+Absence of a delivery is proven without sleeping: after the publish that must not
+arrive, a marker is published on a subscribed topic; a bus delivers one publisher's
+messages in order, so once the marker is in, the other would have been too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+import redis.asyncio as aioredis
+
+from lianxin.bus import Bus, MemoryBus
+from lianxin.bus.redis import RedisBus
+from tests.conftest import requires_redis
+from tests.harness import REDIS_URL
+
+# Presence keys live in a shared Redis: ids far above anything a test server allocates.
+_users = itertools.count(10**15 + secrets.randbelow(10**12) * 1000)
+
+
+class Recorder:
+    """A bus handler that keeps every delivery and lets a test wait for the next one."""
+
+    def __init__(self, *, fail_on: bytes | None = None) -> None:
+        self.got: list[tuple[str, bytes]] = []
+        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self._fail_on = fail_on
+
+    def __call__(self, topic: str, payload: bytes) -> None:
+        self.got.append((topic, payload))
+        self._queue.put_nowait((topic, payload))
+        if payload == self._fail_on:
+            raise RuntimeError("handler bug")
+
+    async def next(self) -> tuple[str, bytes]:
+        return await asyncio.wait_for(self._queue.get(), 5.0)
+
+    async def until(self, topic: str, payload: bytes) -> None:
+        """Wait for this delivery, skipping earlier ones (they stay in ``got``)."""
+        while await self.next() != (topic, payload):
+            pass
+
+
+MakeBus = Callable[..., Awaitable[tuple[Bus, Recorder]]]
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+async def make_bus(request: pytest.FixtureRequest) -> AsyncIterator[MakeBus]:
+    """Started buses of one backend, each with its own recorder; closed after the test."""
+    if request.param == "redis":
+        requires_redis()
+    made: list[Bus] = []
+
+    async def make(recorder: Recorder | None = None) -> tuple[Bus, Recorder]:
+        bus: Bus = MemoryBus() if request.param == "memory" else RedisBus(REDIS_URL)
+        rec = recorder or Recorder()
+        await bus.start(rec)
+        made.append(bus)
+        return bus, rec
+
+    yield make
+    for bus in made:
+        await bus.close()
+
+
+@pytest.fixture
+async def two_nodes() -> AsyncIterator[tuple[RedisBus, Recorder, RedisBus, Recorder]]:
+    """Two Redis buses on one Redis: what two cluster nodes share."""
+    requires_redis()
+    a, b = RedisBus(REDIS_URL), RedisBus(REDIS_URL)
+    ra, rb = Recorder(), Recorder()
+    await a.start(ra)
+    await b.start(rb)
+    yield a, ra, b, rb
+    await a.close()
+    await b.close()
+
+
+def topic(name: str) -> str:
+    """A topic no other test (or server on the same Redis) uses."""
+    return f"test.{name}.{secrets.token_hex(6)}"
+
+
+async def test_only_subscribed_topics_are_delivered(make_bus: MakeBus) -> None:
+    bus, rec = await make_bus()
+    mine, other = topic("mine"), topic("other")
+    await bus.subscribe([mine])
+    await bus.publish(other, b"not for me")
+    await bus.publish(mine, b"for me")
+    assert await rec.next() == (mine, b"for me")
+    assert rec.got == [(mine, b"for me")]
+
+
+async def test_subscribe_is_idempotent_and_unsubscribe_stops_delivery(make_bus: MakeBus) -> None:
+    bus, rec = await make_bus()
+    chat, marker = topic("chat"), topic("marker")
+    await bus.subscribe([chat, chat, marker])
+    await bus.subscribe([chat])
+    await bus.publish(chat, b"1")
+    assert await rec.next() == (chat, b"1")
+    await bus.unsubscribe([chat])
+    await bus.publish(chat, b"2")
+    await bus.publish(marker, b"end")
+    await rec.until(marker, b"end")
+    assert rec.got == [(chat, b"1"), (marker, b"end")]
+    await bus.subscribe([chat])
+    await bus.publish(chat, b"3")
+    assert await rec.next() == (chat, b"3")
+
+
+async def test_unsubscribing_one_topic_keeps_the_others(make_bus: MakeBus) -> None:
+    bus, rec = await make_bus()
+    a, b = topic("a"), topic("b")
+    await bus.subscribe([a, b])
+    await bus.unsubscribe([a, topic("never-subscribed")])
+    await bus.unsubscribe([])
+    await bus.publish(a, b"gone")
+    await bus.publish(b, b"kept")
+    await rec.until(b, b"kept")
+    assert rec.got == [(b, b"kept")]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"", bytes(range(256)), "表情 🎉\n第二行".encode(), b"\x00" * 7 + b"x" * 300_000],
+    ids=["empty", "all-bytes", "utf8-newline", "large"],
+)
+async def test_payload_bytes_arrive_unchanged(make_bus: MakeBus, payload: bytes) -> None:
+    bus, rec = await make_bus()
+    t = topic("bytes")
+    await bus.subscribe([t])
+    await bus.publish(t, payload)
+    got_topic, got = await rec.next()
+    assert got_topic == t and type(got) is bytes and got == payload
+
+
+async def test_publishes_arrive_in_order(make_bus: MakeBus) -> None:
+    bus, rec = await make_bus()
+    t = topic("order")
+    await bus.subscribe([t])
+    sent = [str(i).encode() for i in range(200)]
+    for payload in sent:
+        await bus.publish(t, payload)
+    assert [(await rec.next())[1] for _ in sent] == sent
+
+
+async def test_a_failing_handler_neither_reaches_the_publisher_nor_stops_delivery(
+    make_bus: MakeBus,
+) -> None:
+    bus, rec = await make_bus(Recorder(fail_on=b"boom"))
+    t = topic("errors")
+    await bus.subscribe([t])
+    await bus.publish(t, b"boom")  # must not raise: the publisher already committed
+    await bus.publish(t, b"after")
+    await rec.until(t, b"after")
+    assert [p for _, p in rec.got] == [b"boom", b"after"]
+
+
+async def test_presence_counts_sessions_per_user(make_bus: MakeBus) -> None:
+    bus, _ = await make_bus()
+    alice, bob, carol = next(_users), next(_users), next(_users)
+    assert await bus.online([alice, bob, carol]) == set()
+    assert await bus.presence_add(alice, "a-phone") is True  # first session: came online
+    assert await bus.presence_add(alice, "a-web") is False
+    assert await bus.presence_add(bob, "b-phone") is True
+    assert await bus.online([alice, bob, carol]) == {alice, bob}
+    assert await bus.online([alice, alice]) == {alice}
+    assert await bus.online([]) == set()
+
+    assert await bus.presence_remove(alice, "a-phone") is False  # the browser is still on
+    assert await bus.online([alice, bob]) == {alice, bob}
+    assert await bus.presence_remove(alice, "a-phone") is False  # already gone
+    assert await bus.presence_remove(alice, "b-phone") is False  # someone else's session
+    assert await bus.presence_remove(carol, "c-none") is False  # never online
+    assert await bus.presence_remove(alice, "a-web") is True  # last session: went offline
+    assert await bus.online([alice, bob, carol]) == {bob}
+    assert await bus.presence_add(alice, "a-phone") is True  # back again
+    assert await bus.online([alice]) == {alice}
+
+
+async def test_presence_is_independent_of_topics(make_bus: MakeBus) -> None:
+    bus, rec = await make_bus()
+    user = next(_users)
+    assert await bus.presence_add(user, "s1") is True
+    t = topic("quiet")
+    await bus.subscribe([t])
+    await bus.publish(t, b"x")
+    await rec.next()
+    assert await bus.online([user]) == {user}
+
+
+async def test_two_nodes_see_each_others_publishes(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    a, ra, b, rb = two_nodes
+    shared, only_b = topic("shared"), topic("only-b")
+    await a.subscribe([shared])
+    await b.subscribe([shared, only_b])
+    await a.publish(shared, b"from a")  # right after subscribe: must reach b
+    await b.publish(only_b, b"b-only")
+    await b.publish(shared, b"from b")
+    assert await ra.next() == (shared, b"from a")
+    assert await ra.next() == (shared, b"from b")
+    await rb.until(shared, b"from b")
+    assert sorted(rb.got) == sorted([(shared, b"from a"), (only_b, b"b-only"), (shared, b"from b")])
+    assert ra.got == [(shared, b"from a"), (shared, b"from b")]
+
+
+async def test_two_nodes_share_presence(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    a, _, b, _ = two_nodes
+    user, other = next(_users), next(_users)
+    assert await a.presence_add(user, "phone-on-a") is True
+    assert await b.online([user, other]) == {user}
+    assert await b.presence_add(user, "web-on-b") is False  # already online via node a
+    assert await a.presence_remove(user, "phone-on-a") is False
+    assert await a.online([user]) == {user}
+    assert await b.presence_remove(user, "web-on-b") is True
+    assert await a.online([user]) == set()
+
+
+async def test_a_node_that_shuts_down_takes_its_sessions_offline(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    a, _, _, _ = two_nodes
+    user = next(_users)
+    leaving = RedisBus(REDIS_URL)
+    await leaving.start(Recorder())
+    await leaving.presence_add(user, "s1")
+    await leaving.presence_add(user, "s2")
+    assert await a.online([user]) == {user}
+    await leaving.close()
+    assert await a.online([user]) == set()
+    assert await a.presence_add(user, "s3") is True
+
+
+async def test_refresh_keeps_a_long_lived_session_online() -> None:
+    """The refresher must extend the key's lifetime too, not only the entry's score."""
+    requires_redis()
+    bus = RedisBus(REDIS_URL, presence_ttl_s=60)
+    raw = aioredis.from_url(REDIS_URL)
+    user = next(_users)
+    key = f"lx:presence:{user}"
+    try:
+        await bus.start(Recorder())
+        await bus.presence_add(user, "s1")
+        await raw.pexpire(key, 50)  # as if the session had been up for nearly 2 * ttl
+        await bus._refresh_presence()
+        assert await raw.pttl(key) > 60_000
+        assert await bus.online([user]) == {user}
+    finally:
+        await bus.close()
+        await raw.aclose()
