@@ -94,6 +94,7 @@ def server(
         overrides["database_url"] = db.url
         if REDIS_UP:
             overrides["redis_url"] = REDIS_URL
+            overrides["redis_prefix"] = db.name  # isolated from other servers on this Redis
     srv = ServerThread(test_settings(data_dir, **overrides)).start()
     yield srv
     srv.stop()

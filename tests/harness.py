@@ -145,14 +145,17 @@ class ServerProcess:
             "--log-level",
             "warning",
         ]
-        self.proc = subprocess.Popen(
-            cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        # The log goes to a file: a pipe nobody reads could fill up and stall the server.
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.data_dir / "server.log"
+        with log_path.open("ab") as log:
+            self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)
         deadline = time.time() + 30
         while not reachable("127.0.0.1", self.port):
             if self.proc.poll() is not None or time.time() > deadline:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                raise RuntimeError(f"server process did not start: {err[-2000:]}")
+                self.kill()
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"server process did not start: {tail}")
             time.sleep(0.05)
         return self
 

@@ -1,3 +1,3 @@
 from lianxin.cli import main
 
-main()
+main(prog_name="lianxin")

@@ -52,7 +52,7 @@ def create_app(
             settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
         await upgrade(db.engine)
-        bus = create_bus(settings.redis_url)
+        bus = create_bus(settings.redis_url, prefix=settings.redis_prefix)
         services = Services(
             settings=settings,
             db=db,

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None
     redis_url: str | None = None
+    # Namespace for Redis channels and keys: give each installation sharing a Redis its own.
+    redis_prefix: str = "lx"
     # "FULL" fsyncs every commit (survives power loss); "NORMAL" survives process crashes.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 

@@ -53,10 +53,8 @@ async def process(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 
 def crash(srv: ServerProcess) -> None:
-    """SIGKILL the server, and close our end of its stderr pipe (the harness leaves it open)."""
+    """SIGKILL the server."""
     srv.kill()
-    if srv.proc is not None and srv.proc.stderr is not None:
-        srv.proc.stderr.close()
 
 
 async def signed_in(srv: ServerProcess, token: str, closing: list[Any]) -> Client:

@@ -4,11 +4,11 @@ from lianxin.bus.base import Bus, Handler
 from lianxin.bus.memory import MemoryBus
 
 
-def create_bus(redis_url: str | None) -> Bus:
+def create_bus(redis_url: str | None, *, prefix: str = "lx") -> Bus:
     if redis_url:
         from lianxin.bus.redis import RedisBus
 
-        return RedisBus(redis_url)
+        return RedisBus(redis_url, prefix=prefix)
     return MemoryBus()
 
 

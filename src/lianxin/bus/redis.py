@@ -25,16 +25,14 @@ from lianxin.bus.base import Handler
 log = logging.getLogger(__name__)
 
 BARRIER_TIMEOUT_S = 10.0
-# A channel nobody publishes to keeps the pubsub connection open from the start.
-IDLE_CHANNEL = "lx:node"
-
-
-def _presence_key(user_id: int) -> str:
-    return f"lx:presence:{user_id}"
 
 
 class RedisBus:
-    def __init__(self, url: str, *, presence_ttl_s: float = 90.0) -> None:
+    """``prefix`` namespaces channels and keys: Redis pub/sub ignores the database number,
+    so two installations sharing one Redis must not share channel names."""
+
+    def __init__(self, url: str, *, prefix: str = "lx", presence_ttl_s: float = 90.0) -> None:
+        self._prefix = prefix + ":"
         self._redis: aioredis.Redis = aioredis.from_url(url)
         self._pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._handler: Handler | None = None
@@ -46,10 +44,14 @@ class RedisBus:
         self._ttl_s = presence_ttl_s
         self._key_ttl_ms = int(presence_ttl_s * 2000)  # a dead node's keys vanish too
 
+    def _presence_key(self, user_id: int) -> str:
+        return f"{self._prefix}presence:{user_id}"
+
     async def start(self, handler: Handler) -> None:
         self._handler = handler
         await self._redis.ping()
-        await self._pubsub.subscribe(IDLE_CHANNEL)
+        # A channel nobody publishes to keeps the pubsub connection open from the start.
+        await self._pubsub.subscribe(self._prefix + "node")
         self._reader = asyncio.create_task(self._read_loop(), name="redis-bus-reader")
         self._refresher = asyncio.create_task(self._refresh_loop(), name="redis-presence")
 
@@ -62,7 +64,7 @@ class RedisBus:
         if self._local:
             pipe = self._redis.pipeline(transaction=False)
             for session_id, user_id in self._local.items():
-                pipe.zrem(_presence_key(user_id), session_id)
+                pipe.zrem(self._presence_key(user_id), session_id)
             await pipe.execute()
         await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._redis.aclose()
@@ -89,7 +91,8 @@ class RedisBus:
         if kind != "message" or not isinstance(data, bytes):
             return
         channel = message["channel"]
-        topic = channel.decode() if isinstance(channel, bytes) else str(channel)
+        name = channel.decode() if isinstance(channel, bytes) else str(channel)
+        topic = name.removeprefix(self._prefix)
         # Unsubscribing takes effect at once, not when Redis gets round to it.
         if self._handler is None or topic not in self._topics:
             return
@@ -130,13 +133,13 @@ class RedisBus:
         expires = time.time() + self._ttl_s
         pipe = self._redis.pipeline(transaction=False)
         for session_id, user_id in self._local.items():
-            key = _presence_key(user_id)
+            key = self._presence_key(user_id)
             pipe.zadd(key, {session_id: expires})
             pipe.pexpire(key, self._key_ttl_ms)
         await pipe.execute()
 
     async def publish(self, topic: str, payload: bytes) -> None:
-        await self._redis.publish(topic, payload)
+        await self._redis.publish(self._prefix + topic, payload)
 
     async def subscribe(self, topics: Iterable[str]) -> None:
         """Subscribe, returning once Redis delivers these topics here (needs ``start``)."""
@@ -144,17 +147,17 @@ class RedisBus:
         if not names:
             return
         self._topics.update(names)
-        await self._pubsub.subscribe(*names)
+        await self._pubsub.subscribe(*(self._prefix + t for t in names))
         await self._barrier()
 
     async def unsubscribe(self, topics: Iterable[str]) -> None:
         names = [t for t in dict.fromkeys(topics) if t in self._topics]
         if names:
             self._topics.difference_update(names)
-            await self._pubsub.unsubscribe(*names)
+            await self._pubsub.unsubscribe(*(self._prefix + t for t in names))
 
     async def presence_add(self, user_id: int, session_id: str) -> bool:
-        key = _presence_key(user_id)
+        key = self._presence_key(user_id)
         now = time.time()
         self._local[session_id] = user_id
         pipe = self._redis.pipeline(transaction=True)
@@ -166,7 +169,7 @@ class RedisBus:
         return int(before) == 0
 
     async def presence_remove(self, user_id: int, session_id: str) -> bool:
-        key = _presence_key(user_id)
+        key = self._presence_key(user_id)
         self._local.pop(session_id, None)
         pipe = self._redis.pipeline(transaction=True)
         pipe.zrem(key, session_id)
@@ -182,6 +185,6 @@ class RedisBus:
         now = time.time()
         pipe = self._redis.pipeline(transaction=False)
         for uid in ids:
-            pipe.zcount(_presence_key(uid), now, "+inf")
+            pipe.zcount(self._presence_key(uid), now, "+inf")
         counts = await pipe.execute()
         return {uid for uid, n in zip(ids, counts, strict=True) if int(n) > 0}
