@@ -31,6 +31,9 @@ from lianxin.client import Client, Connection, FrameError, SyncState
 REQUEST_TIMEOUT_S = 30.0
 CONNECT_CONCURRENCY = 100
 SEND_RETRIES = 3
+# A deep window on a slow server can queue sends for many seconds: wait for the ack (a
+# retry resends the same client id, so a late ack is never a twin), but not forever.
+SEND_TIMEOUT_S = 60.0
 RECONNECTS_MAX = 5
 
 
@@ -187,7 +190,8 @@ class Peer:
             if conn is None:
                 break
             try:
-                return await conn.send_text(chat, text, client_id=client_id)
+                frame = {"t": "send", "id": client_id, "chat": chat, "text": text}
+                return await conn.request(frame, timeout=SEND_TIMEOUT_S)
             except FrameError:
                 self.counters.errors += 1
                 return None
