@@ -268,9 +268,3 @@ def _checked(check: Callable[[], str], option: str) -> str:
         return check()
     except LianxinError as exc:
         raise click.BadParameter(exc.message, param_hint=f"'{option}'") from None
-
-
-# `lianxin bench SCENARIO ...` lives in its own package (see docs/performance.md).
-from lianxin.bench.command import bench as _bench  # noqa: E402
-
-main.add_command(_bench)
