@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import connect
 
 from lianxin.bench.proc import self_cpu_seconds
 from lianxin.client import Client, Connection, FrameError, SyncState
@@ -63,32 +62,6 @@ class WorkerSpec:
 # -- connections ------------------------------------------------------------------------------
 
 
-class BenchConnection(Connection):
-    """A ``Connection`` that can bind its local address (spread over 127.0.0.x so that
-    thousands of loopback sockets do not exhaust one source address's ports)."""
-
-    def __init__(
-        self, url: str, token: str, state: SyncState, local_host: str | None = None
-    ) -> None:
-        super().__init__(url, token, state)
-        self.local_host = local_host
-
-    async def open(self, *, wait_synced: bool = True, timeout: float = 15.0) -> None:
-        extra: dict[str, Any] = {}
-        if self.local_host is not None:
-            extra["local_addr"] = (self.local_host, 0)
-        self._ws = await connect(self.url, max_size=8 * 1024 * 1024, open_timeout=timeout, **extra)
-        self._reader = asyncio.create_task(self._read_loop())
-        hello: dict[str, Any] = {"t": "hello", "token": self.token}
-        if self.state.since is not None:
-            hello["since"] = self.state.since
-        if self.state.seqs:
-            hello["seqs"] = {str(k): v for k, v in self.state.seqs.items()}
-        await self.send_frame(hello)
-        if wait_synced:
-            await asyncio.wait_for(self._synced.wait(), timeout)
-
-
 class TokenClient(Client):
     """The REST client for one device, sharing one HTTP connection pool per worker."""
 
@@ -124,14 +97,14 @@ class Peer:
         self.local_host = local_host
         self.counters = counters
         self.state = SyncState()
-        self.conn: BenchConnection | None = None
+        self.conn: Connection | None = None
         self.task: asyncio.Task[None] | None = None
         self.stopping = False
         self.ready = asyncio.Event()
 
     async def open(self, *, timeout: float = REQUEST_TIMEOUT_S) -> None:
         self.stopping = False
-        conn = BenchConnection(self.ws_url, self.token, self.state, self.local_host)
+        conn = Connection(self.ws_url, self.token, self.state, local_host=self.local_host)
         try:
             await conn.open(timeout=timeout)
         except BaseException:
@@ -168,7 +141,7 @@ class Peer:
             if self.stopping:
                 return False
             self.counters.reconnects += 1
-            conn = BenchConnection(self.ws_url, self.token, self.state, self.local_host)
+            conn = Connection(self.ws_url, self.token, self.state, local_host=self.local_host)
             try:
                 await conn.open(wait_synced=False, timeout=REQUEST_TIMEOUT_S)
             except Exception:

@@ -56,8 +56,13 @@ class FrameError(Exception):
 
 
 class Connection:
-    def __init__(self, url: str, token: str, state: SyncState) -> None:
+    def __init__(
+        self, url: str, token: str, state: SyncState, *, local_host: str | None = None
+    ) -> None:
+        """``local_host`` binds the local address (e.g. 127.0.0.x to spread many loopback
+        connections over several source addresses)."""
         self.url = url
+        self.local_host = local_host
         self.token = token
         self.state = state
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -71,7 +76,10 @@ class Connection:
         self._synced = asyncio.Event()
 
     async def open(self, *, wait_synced: bool = True, timeout: float = 15.0) -> None:
-        self._ws = await connect(self.url, max_size=8 * 1024 * 1024, open_timeout=timeout)
+        extra: dict[str, Any] = {}
+        if self.local_host is not None:
+            extra["local_addr"] = (self.local_host, 0)
+        self._ws = await connect(self.url, max_size=8 * 1024 * 1024, open_timeout=timeout, **extra)
         self._reader = asyncio.create_task(self._read_loop())
         hello: dict[str, Any] = {"t": "hello", "token": self.token}
         if self.state.since is not None:
