@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from lianxin.app import create_app
+from lianxin.bench.proc import free_port, reachable
 from lianxin.client import Client
 from lianxin.clock import Clock
 from lianxin.config import Settings
@@ -32,20 +32,6 @@ _phones = itertools.count(int(time.time() * 1000) % 10_000_000 * 10)
 def next_phone() -> str:
     """A fresh, valid mainland-China mobile number (E.164)."""
     return f"+86138{next(_phones) % 100_000_000:08d}"
-
-
-def reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_settings(data_dir: Path, **overrides: Any) -> Settings:
