@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from lianxin.store.migrate import alembic_config, current_revision, upgrade
-from lianxin.store.tables import metadata, throttles
+from lianxin.store.migrate import current_revision, head_revisions, upgrade
+from lianxin.store.schema import metadata
+from lianxin.store.tables import throttles
 from tests.conftest import requires_pg
 from tests.harness import create_pg_database, drop_pg_database
 
-HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+HEAD = head_revisions()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])

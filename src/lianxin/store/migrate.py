@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,7 +26,7 @@ def _upgrade(conn: Connection, url: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(7426001)"))
     cfg = alembic_config(url)
     cfg.attributes["connection"] = conn
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")  # feature branches may each add their own head
 
 
 async def upgrade(engine: AsyncEngine) -> None:
@@ -35,9 +36,16 @@ async def upgrade(engine: AsyncEngine) -> None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The applied revision(s), comma-separated when several branches are at their heads."""
     async with engine.connect() as conn:
         exists = await conn.run_sync(lambda c: c.dialect.has_table(c, "alembic_version"))
         if not exists:
             return None
-        row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
-        return str(row[0]) if row else None
+        rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        return ",".join(sorted(str(r[0]) for r in rows)) or None
+
+
+def head_revisions() -> str:
+    """What ``current_revision`` reports once every migration has run."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return ",".join(sorted(script.get_heads()))

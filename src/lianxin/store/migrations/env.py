@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from lianxin.store.tables import metadata
+from lianxin.store.schema import metadata
 
 
 def _run(connection: Connection) -> None:

@@ -1,0 +1,12 @@
+"""Every table of the product, in one ``metadata``: what migrations must build.
+
+Core tables live in ``tables.py``; a feature with tables of its own declares them in
+its store module on the same ``metadata`` and is imported here, so Alembic and the
+schema test see the whole database.
+"""
+
+from __future__ import annotations
+
+from lianxin.store.tables import metadata
+
+__all__ = ["metadata"]
