@@ -132,6 +132,24 @@ async def test_empty_blank_and_nul_text_refused(server: ServerThread, closing: l
     assert (await events(bob, chat))[padded["seq"]]["text"] == "  kept as typed \n"
 
 
+async def test_unknown_kinds_and_stray_content_refused(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    alice, bob = await people(server, closing, "Alice", "Bob")
+    chat = await befriend(alice, bob)
+    a = await live(alice, closing)
+    for kind in ("sticker-ish", "system", "TEXT"):
+        await refused(alice.send(chat, kind, text="hi"), "bad_request", 400)
+        await frame_refused(a.send(chat, kind, text="hi"), "bad_request")
+    await refused(alice.send(chat, "text", text="hi", content={"x": 1}), "bad_request", 400)
+    await frame_refused(a.send(chat, "text", text="hi", content={"x": 1}), "bad_request")
+    await refused(alice.send(chat, "text"), "bad_request", 400)
+    await refused(alice.send(chat, "x" * 17, text="hi"), "bad_request", 400)
+    assert list(await events(bob, chat)) == [1]
+    sent = await alice.send(chat, "text", text="plain")
+    assert (sent["kind"], sent["text"], "data" in sent) == ("text", "plain", False)
+
+
 async def test_send_to_unknown_or_foreign_chat(server: ServerThread, closing: list[Any]) -> None:
     alice, bob, eve = await people(server, closing, "Alice", "Bob", "Eve")
     chat = await befriend(alice, bob)

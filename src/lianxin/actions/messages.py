@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import views
+from lianxin.actions import kinds, views
 from lianxin.actions.accounts import Identity
 from lianxin.actions.chats import (
     access_member,
@@ -36,43 +37,38 @@ class Sent:
     duplicate: bool
 
 
-def check_text(text: str, limit: int) -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise LianxinError(Code.bad_request, "a message needs some text")
-    if len(text) > limit:
-        raise LianxinError(Code.text_too_long, f"a message is at most {limit} characters")
-    if "\x00" in text:
-        raise LianxinError(Code.bad_request, "text may not contain NUL characters")
-    return text
-
-
 def check_client_id(client_id: str) -> str:
     if not isinstance(client_id, str) or not (1 <= len(client_id) <= CLIENT_ID_MAX):
         raise LianxinError(Code.bad_request, f"client id is 1 to {CLIENT_ID_MAX} characters")
     return client_id
 
 
-async def do_send_text(
+async def do_send(
     svc: Services,
     me: Identity,
     chat_id: int,
     *,
     client_id: str,
-    text: str,
+    kind: str = "text",
+    text: str | None = None,
+    content: dict[str, Any] | None = None,
     reply_to: int | None = None,
     mentions: list[int] | None = None,
     mention_all: bool = False,
     session_id: str | None = None,
     forwarded: dict[str, Any] | None = None,
 ) -> Sent:
-    """Store a text message durably, then fan it out. Idempotent per client id.
+    """Store a message of any sendable kind durably, then fan it out. Idempotent per client id.
+
+    The kind's check (``actions/kinds.py``) turns ``text`` + ``content`` into what is stored.
 
     The chat row is locked first, so sends to one chat take turns for the whole check:
     a resend racing its original finds it instead of failing on the unique client id,
     and a member removed meanwhile is refused instead of posting after their removal.
     """
     client_id = check_client_id(client_id)
-    text = check_text(text, svc.settings.text_limit)
+    check = kinds.content_check(kind)
+    draft = kinds.Draft(chat_id=chat_id, text=text, content=content)
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
         chat = await store.lock_chat_txn(conn, chat_id)
@@ -93,18 +89,22 @@ async def do_send_text(
             mentions = await _check_mentions(conn, chat_id, mentions)
         if mention_all and member.role not in ("owner", "admin"):
             raise LianxinError(Code.not_allowed, "only the owner or admins can mention everyone")
+        checked = await check(conn, svc, me, draft)
+        data = dict(checked.data or {})
+        if forwarded:
+            data["forwarded"] = forwarded
         row = await store.append_event_txn(
             conn,
             chat_id=chat_id,
             sender_id=me.user_id,
-            kind="text",
+            kind=kind,
             now=now,
-            text=text,
+            text=checked.text,
             client_id=client_id,
             reply_to=reply_to,
             mentions=mentions or None,
             mention_all=mention_all,
-            data={"forwarded": forwarded} if forwarded else None,
+            data=data or None,
         )
         await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", row.seq, now)
     await publish_event(svc, row, exclude=session_id)
@@ -179,24 +179,29 @@ async def do_forward(
     client_id: str,
     session_id: str | None = None,
 ) -> Sent:
-    """Send a copy of a message I can read into another chat I belong to."""
+    """Send a copy of a message I can read into another chat I belong to (any sendable kind)."""
     async with svc.db.read() as conn:
         member, upto = await access_readable(conn, from_chat, me.user_id)
         source = await store.get_event(conn, from_chat, seq)
     if (
         source is None
         or not (member.joined_seq < seq <= upto)
-        or source.kind != "text"
+        or source.kind not in kinds.KINDS
         or source.recalled_at is not None
     ):
         raise LianxinError(Code.not_found, "no such message")
     origin = {"chat": from_chat, "seq": seq, "from": source.sender_id, "ts": source.created_at}
-    return await do_send_text(
+    # The copy goes through its kind's check again, with the stored data as its content:
+    # e.g. a photo is re-sent by reference (no re-upload) only if I may read that photo.
+    content = {k: v for k, v in orjson.loads(source.data or "{}").items() if k != "forwarded"}
+    return await do_send(
         svc,
         me,
         to_chat,
         client_id=client_id,
+        kind=source.kind,
         text=source.text,
+        content=content or None,
         session_id=session_id,
         forwarded=origin,
     )

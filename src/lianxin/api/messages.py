@@ -17,7 +17,11 @@ class SendBody(Body):
     client_id: str = Field(
         min_length=1, max_length=64, description="Your id for exactly-once sends"
     )
-    text: str = Field(max_length=100_000)
+    kind: str = Field(default="text", min_length=1, max_length=16, description="text, ...")
+    text: str | None = Field(default=None, max_length=100_000, description="Body or caption")
+    content: dict[str, Any] | None = Field(
+        default=None, description="What the kind carries besides text (see docs/protocol.md)"
+    )
     reply_to: Id | None = None
     mentions: list[Id] | None = Field(default=None, max_length=200)
     mention_all: bool = False
@@ -46,14 +50,16 @@ async def history(
     return await messages.history(svc, me, chat_id, before=before, after=after, limit=limit)
 
 
-@router.post("/messages", summary="Send a text message (repeat the client_id to retry safely)")
+@router.post("/messages", summary="Send a message (repeat the client_id to retry safely)")
 async def send(chat_id: IdPath, body: SendBody, svc: Svc, me: CurrentUser) -> dict[str, Any]:
-    sent = await messages.do_send_text(
+    sent = await messages.do_send(
         svc,
         me,
         chat_id,
         client_id=body.client_id,
+        kind=body.kind,
         text=body.text,
+        content=body.content,
         reply_to=body.reply_to,
         mentions=body.mentions,
         mention_all=body.mention_all,

@@ -167,18 +167,28 @@ class Connection:
 
     # -- conveniences -----------------------------------------------------------------------
 
+    async def send(
+        self,
+        chat: int,
+        kind: str,
+        *,
+        text: str | None = None,
+        content: dict[str, Any] | None = None,
+        client_id: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Send and wait for the ack (sent only once the message is durably stored)."""
+        frame = {"t": "send", "id": client_id or uuid.uuid4().hex, "chat": chat, "kind": kind}
+        if text is not None:
+            frame["text"] = text
+        if content is not None:
+            frame["content"] = content
+        return await self.request({**frame, **extra})
+
     async def send_text(
         self, chat: int, text: str, *, client_id: str | None = None, **extra: Any
     ) -> dict[str, Any]:
-        """Send and wait for the ack (sent only once the message is durably stored)."""
-        frame = {
-            "t": "send",
-            "id": client_id or uuid.uuid4().hex,
-            "chat": chat,
-            "text": text,
-            **extra,
-        }
-        return await self.request(frame)
+        return await self.send(chat, "text", text=text, client_id=client_id, **extra)
 
     async def mark_read(self, chat: int, seq: int) -> dict[str, Any]:
         return await self.request({"t": "read", "chat": chat, "seq": seq})

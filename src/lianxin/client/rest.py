@@ -217,14 +217,31 @@ class Client:
         )
         return result
 
-    async def send_text(
-        self, chat_id: int, text: str, *, client_id: str | None = None, **extra: Any
+    async def send(
+        self,
+        chat_id: int,
+        kind: str,
+        *,
+        text: str | None = None,
+        content: dict[str, Any] | None = None,
+        client_id: str | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
-        body = {"client_id": client_id or uuid.uuid4().hex, "text": text, **extra}
+        """Send a message of any kind (see docs/protocol.md for each kind's ``content``)."""
+        body = {"client_id": client_id or uuid.uuid4().hex, "kind": kind, **extra}
+        if text is not None:
+            body["text"] = text
+        if content is not None:
+            body["content"] = content
         result: dict[str, Any] = await self.call(
             "POST", f"/api/v1/chats/{chat_id}/messages", json=body
         )
         return result
+
+    async def send_text(
+        self, chat_id: int, text: str, *, client_id: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        return await self.send(chat_id, "text", text=text, client_id=client_id, **extra)
 
     async def recall(self, chat_id: int, seq: int) -> dict[str, Any]:
         result: dict[str, Any] = await self.call(

@@ -34,7 +34,9 @@ class Send(_Frame):
     t: Literal["send"]
     id: str = Field(min_length=1, max_length=64)
     chat: PosInt
-    text: str
+    kind: str = Field(default="text", min_length=1, max_length=16)
+    text: str | None = None
+    content: dict[str, Any] | None = None
     reply_to: PosInt | None = None
     mentions: list[PosInt] | None = Field(default=None, max_length=200)
     mention_all: bool = False

@@ -22,12 +22,14 @@ async def handle(session: Session, frame: frames.ClientFrame) -> dict[str, Any] 
         case frames.Ping():
             return {"t": "pong", "r": frame.r}
         case frames.Send():
-            sent = await messages.do_send_text(
+            sent = await messages.do_send(
                 svc,
                 me,
                 frame.chat,
                 client_id=frame.id,
+                kind=frame.kind,
                 text=frame.text,
+                content=frame.content,
                 reply_to=frame.reply_to,
                 mentions=frame.mentions,
                 mention_all=frame.mention_all,
