@@ -38,9 +38,15 @@ web: $(WEB)/dist/index.html
 web-test: $(WEB)/node_modules/.package-lock.json
 	cd $(WEB) && npm test
 
-# The browser the end-to-end tests drive (Debian's; Playwright's own download is not used).
+# The browser the end-to-end tests drive (Debian's; Playwright's own download is not used),
+# with CJK and colour-emoji fonts so screenshots of the Chinese UI and emoji render.
+CHROMIUM_PKGS := chromium fonts-noto-cjk fonts-noto-color-emoji
 chromium:
-	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@missing=""; for p in $(CHROMIUM_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v chromium >/dev/null || case "$$missing" in *chromium*) ;; *) missing="$$missing chromium";; esac; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; apt-get update && apt-get install -y $$missing; fi
 
 run: $(STAMP) web
 	$(BIN)/lianxin serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
