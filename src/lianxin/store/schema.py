@@ -7,6 +7,7 @@ schema test see the whole database.
 
 from __future__ import annotations
 
+from lianxin.store import discovery as _discovery  # noqa: F401  (contacts and discovery)
 from lianxin.store.tables import metadata
 
 __all__ = ["metadata"]

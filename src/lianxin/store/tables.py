@@ -47,6 +47,9 @@ users = Table(
     Column("find_by_handle", Boolean, nullable=False, server_default="1"),
     Column("last_seen_visibility", String(10), nullable=False, server_default="everyone"),
     Column("stranger_messages", Boolean, nullable=False, server_default="0"),
+    Column("add_policy", String(20), nullable=False, server_default="everyone"),
+    Column("read_receipts", Boolean, nullable=False, server_default="1"),
+    Column("auto_friend", Boolean, nullable=False, server_default="1"),
     Column("last_seen_at", BigInteger, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
@@ -108,6 +111,10 @@ friends = Table(
     Column("active", Boolean, nullable=False),
     Column("since", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    Column("remark", String(64), nullable=False, server_default=""),  # my name for them
+    Column("tags", Text, nullable=False, server_default="[]"),  # JSON list of my labels
+    Column("starred", Boolean, nullable=False, server_default="0"),
+    Column("close_friend", Boolean, nullable=False, server_default="0"),
     Index(None, "user_id", "updated_at"),
 )
 
