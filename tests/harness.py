@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from lianxin.app import create_app
+from lianxin.app import UVICORN_OPTIONS, create_app
 from lianxin.bench.proc import free_port, reachable
 from lianxin.client import Client
 from lianxin.clock import Clock
@@ -63,9 +63,7 @@ class ServerThread:
             host="127.0.0.1",
             port=free_port(),
             log_level="warning",
-            ws_max_size=1024 * 1024,
-            ws_ping_interval=None,
-            lifespan="on",
+            **UVICORN_OPTIONS,
         )
         self.port = config.port
         self.server = uvicorn.Server(config)

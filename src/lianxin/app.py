@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from lianxin import __version__
-from lianxin.api import auth, chats, friends, me, messages, users
+from lianxin.api import addressbook, auth, chats, friends, me, messages, users
 from lianxin.bus import create_bus
 from lianxin.clock import Clock
 from lianxin.config import Settings
@@ -30,6 +30,17 @@ from lianxin.store.migrate import upgrade
 log = logging.getLogger("lianxin")
 
 WEB_DIST = Path(__file__).parent / "web" / "dist"
+
+# How uvicorn runs this app (``lianxin serve`` and the test servers alike). Frames are
+# small JSON that one envelope encodes once for every recipient; per-message deflate
+# would compress it again per connection and keep ~64 KiB of zlib state per socket.
+# Heartbeats are the protocol's own ``ping`` frames, so WebSocket pings are off.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "ws_max_size": 1024 * 1024,
+    "ws_ping_interval": None,
+    "ws_per_message_deflate": False,
+    "lifespan": "on",
+}
 
 _HTTP_CODES = {
     401: Code.unauthorized,
@@ -81,7 +92,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages):
+    for module in (auth, me, users, friends, chats, messages, addressbook):
         app.include_router(module.router)
     _install_error_handlers(app)
 

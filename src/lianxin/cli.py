@@ -164,7 +164,7 @@ def serve(**options: Any) -> None:
     """
     import uvicorn
 
-    from lianxin.app import create_app
+    from lianxin.app import UVICORN_OPTIONS, create_app
 
     settings = _settings(**options)
     logging.basicConfig(
@@ -184,9 +184,7 @@ def serve(**options: Any) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        ws_max_size=1024 * 1024,
-        ws_ping_interval=None,
-        lifespan="on",
+        **UVICORN_OPTIONS,
     )
 
 

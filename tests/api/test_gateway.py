@@ -232,3 +232,11 @@ async def test_presence_hidden_by_privacy(server: ServerThread, closing: list[An
         "last_seen": None,
     }
     assert not [f for f in a.drain() if f.get("t") == "presence" and f["user"] == uid(bob)]
+
+
+async def test_frames_are_not_compressed_per_connection(server: ServerThread) -> None:
+    """The server declines permessage-deflate even when the client offers it."""
+    async with connect(ws_url(server), compression="deflate") as ws:
+        assert ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        assert ws.protocol.extensions == []
