@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from lianxin import __version__
-from lianxin.api import addressbook, auth, chats, friends, me, messages, users
+from lianxin.api import auth, chats, friends, me, messages, users
 from lianxin.bus import create_bus
 from lianxin.clock import Clock
 from lianxin.config import Settings

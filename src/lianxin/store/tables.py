@@ -177,6 +177,8 @@ messages = Table(
     Column("data", Text, nullable=True),  # JSON object for system events / forwards
     Column("created_at", BigInteger, nullable=False),
     Column("recalled_at", BigInteger, nullable=True),
+    Column("edited_at", BigInteger, nullable=True),  # last edit (store/extras.py keeps history)
+    Column("reactions", Text, nullable=True),  # JSON {emoji: count}, or null
     UniqueConstraint("chat_id", "seq"),
     UniqueConstraint("sender_id", "client_id"),
 )
