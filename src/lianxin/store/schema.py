@@ -8,8 +8,8 @@ schema test see the whole database.
 from __future__ import annotations
 
 from lianxin.store import discovery as _discovery  # noqa: F401  (contacts and discovery)
-from lianxin.store import official as _official  # noqa: F401  (official accounts)
 from lianxin.store import extras as _extras  # noqa: F401  (edits and reactions)
+from lianxin.store import official as _official  # noqa: F401  (official accounts)
 from lianxin.store import stickers as _stickers  # noqa: F401  (sticker packs)
 from lianxin.store.tables import metadata
 
