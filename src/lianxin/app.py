@@ -92,7 +92,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages, addressbook):
+    for module in (auth, me, users, friends, chats, messages):
         app.include_router(module.router)
     _install_error_handlers(app)
 
