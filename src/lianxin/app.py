@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from lianxin import __version__
-from lianxin.api import auth, chats, friends, me, messages, users
+from lianxin.api import addressbook, auth, chats, friends, me, messages, users
 from lianxin.bus import create_bus
 from lianxin.clock import Clock
 from lianxin.config import Settings
@@ -92,7 +92,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages):
+    for module in (auth, me, users, friends, chats, messages, addressbook):
         app.include_router(module.router)
     _install_error_handlers(app)
 

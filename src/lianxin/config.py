@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     catchup_page: int = 100
     catchup_max_per_chat: int = 500
 
+    # Contacts and discovery. The secret keys address-book hashes; every node of a cluster
+    # needs the same one (default: a random key kept in data_dir/contacts.key).
+    contacts_secret: str | None = None
+    public_url: str | None = None  # e.g. https://chat.example.org: QR codes link there
+    addressbook_max_per_request: int = 5000
+    addressbook_max_entries: int = 10_000
+    addressbook_new_per_day: int = 10_000
+    nearby_ttl_s: int = 3600
+    nearby_radius_km: float = 10.0
+    qr_group_ttl_s: int = 7 * 86_400
+    qr_login_ttl_s: int = 120
+
     log_level: str = "info"
 
     @property

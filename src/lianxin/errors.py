@@ -41,6 +41,8 @@ class Code(StrEnum):
     bad_frame = "bad_frame"
     conflict = "conflict"
     sms_failed = "sms_failed"
+    quota_exceeded = "quota_exceeded"
+    expired = "expired"
     internal = "internal"
 
 
@@ -68,6 +70,8 @@ _STATUS: dict[Code, int] = {
     Code.bad_frame: 400,
     Code.conflict: 409,
     Code.sms_failed: 502,
+    Code.quota_exceeded: 429,
+    Code.expired: 410,
     Code.internal: 500,
 }
 

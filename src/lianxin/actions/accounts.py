@@ -25,6 +25,7 @@ from lianxin.store import contacts as contacts_store
 HOUR_MS = 3_600_000
 HANDLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 LAST_SEEN_CHOICES = ("everyone", "friends", "nobody")
+ADD_POLICIES = ("everyone", "friends_of_friends", "nobody")
 BIO_MAX = 200
 
 
@@ -155,10 +156,16 @@ async def do_verify_code(
     async with svc.db.write() as conn:
         failure = await _consume_code_txn(conn, svc.settings, phone, code.strip(), now)
         if failure is None:
-            return await _sign_in_txn(
+            signed_in = await _sign_in_txn(
                 conn, svc.settings, phone, display=display, device=device, ip=ip, now=now
             )
-    raise failure
+    if failure is not None:
+        raise failure
+    if signed_in.new_user:
+        from lianxin.actions import addressbook  # it builds on this module: import late
+
+        await addressbook.on_signup(svc, signed_in.user["id"])
+    return signed_in
 
 
 async def _consume_code_txn(
@@ -330,8 +337,19 @@ async def do_update_privacy(
     find_by_handle: bool | None = None,
     last_seen: str | None = None,
     stranger_messages: bool | None = None,
+    add_me: str | None = None,
+    read_receipts: bool | None = None,
+    auto_friend: bool | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    if add_me is not None:
+        if add_me not in ADD_POLICIES:
+            raise LianxinError(Code.bad_request, "add_me is everyone, friends_of_friends or nobody")
+        values["add_policy"] = add_me
+    if read_receipts is not None:
+        values["read_receipts"] = read_receipts
+    if auto_friend is not None:
+        values["auto_friend"] = auto_friend
     if find_by_phone is not None:
         values["find_by_phone"] = find_by_phone
     if find_by_handle is not None:

@@ -78,7 +78,7 @@ async def list_friends(svc: Services, me: Identity) -> list[dict[str, Any]]:
     async with svc.db.read() as conn:
         rows = await store.friend_rows(conn, me.user_id, None)
         users = await accounts_store.get_users(conn, [r.friend_id for r in rows])
-    return [{**views.public_user(users[r.friend_id]), "since": r.since} for r in rows]
+    return [{**views.public_user(users[r.friend_id]), **views.friend_meta(r)} for r in rows]
 
 
 async def list_requests(svc: Services, me: Identity) -> dict[str, list[dict[str, Any]]]:
@@ -120,6 +120,8 @@ async def do_send_request(svc: Services, me: Identity, to_id: int, greeting: str
         if await store.are_friends(conn, me.user_id, to_id):
             raise LianxinError(Code.already_friends, "you are already friends")
         crossing = await store.pending_request(conn, to_id, me.user_id)
+        if crossing is None:
+            await check_add_policy(conn, me.user_id, target)
         existing = await store.pending_request(conn, me.user_id, to_id)
         if crossing is not None:
             request_id = crossing.id
@@ -143,6 +145,49 @@ async def do_send_request(svc: Services, me: Identity, to_id: int, greeting: str
     return mine
 
 
+async def check_add_policy(conn: AsyncConnection, me: int, target: Row[Any]) -> None:
+    """The target's "who can add me": anyone, friends of friends, or nobody."""
+    if target.add_policy == "nobody":
+        raise LianxinError(Code.not_allowed, "this user does not accept friend requests")
+    if target.add_policy == "friends_of_friends" and not await store.have_mutual_friend(
+        conn, me, target.id
+    ):
+        raise LianxinError(Code.not_allowed, "this user only accepts friends of their friends")
+
+
+async def befriend_txn(
+    conn: AsyncConnection, a: int, b: int, now: int
+) -> tuple[int, bool, Row[Any]]:
+    """Make a and b friends, with their direct chat and its "friends" event.
+
+    Returns (chat id, whether the chat is new, the event); publish with publish_friends.
+    """
+    await store.set_friends_txn(conn, a, b, True, now)
+    chat_id, created = await chat_actions.ensure_direct_txn(conn, a, b, now)
+    event = await chats_store.append_event_txn(
+        conn,
+        chat_id=chat_id,
+        sender_id=None,
+        kind="system",
+        now=now,
+        data={"type": "friends", "users": [a, b]},
+    )
+    return chat_id, created, event
+
+
+async def publish_friends(
+    svc: Services, users: dict[int, Row[Any]], a: int, b: int, event: Row[Any], created: bool
+) -> None:
+    """After befriend_txn commits: each side gets ``friend``, the chat gets the event."""
+    await publish.to_users(
+        svc.bus, [a], {"t": "friend", "user": views.public_user(users[b]), "active": True}
+    )
+    await publish.to_users(
+        svc.bus, [b], {"t": "friend", "user": views.public_user(users[a]), "active": True}
+    )
+    await chat_actions.publish_event(svc, event, joined=(a, b) if created else ())
+
+
 async def _lock_request_txn(conn: AsyncConnection, request_id: int) -> Row[Any] | None:
     """The request as it is once no one else is changing things between its two people."""
     req = await store.get_request(conn, request_id)
@@ -164,28 +209,13 @@ async def do_accept_request(svc: Services, me: Identity, request_id: int) -> dic
         if await store.block_between(conn, req.from_id, req.to_id):
             raise LianxinError(Code.not_allowed, "this user cannot be added")
         await store.update_request_txn(conn, request_id, {"state": "accepted"}, now)
-        await store.set_friends_txn(conn, req.from_id, req.to_id, True, now)
-        chat_id, created = await chat_actions.ensure_direct_txn(conn, req.from_id, req.to_id, now)
-        event = await chats_store.append_event_txn(
-            conn,
-            chat_id=chat_id,
-            sender_id=None,
-            kind="system",
-            now=now,
-            data={"type": "friends", "users": [req.from_id, req.to_id]},
-        )
+        chat_id, created, event = await befriend_txn(conn, req.from_id, req.to_id, now)
         users = await accounts_store.get_users(conn, [req.from_id, req.to_id])
         updated = await store.get_request(conn, request_id)
     assert updated is not None
     a, b = req.from_id, req.to_id
-    await publish.to_users(
-        svc.bus, [a], {"t": "friend", "user": views.public_user(users[b]), "active": True}
-    )
-    await publish.to_users(
-        svc.bus, [b], {"t": "friend", "user": views.public_user(users[a]), "active": True}
-    )
     await publish.to_users(svc.bus, [a, b], {"t": "request", "request": views.request(updated)})
-    await chat_actions.publish_event(svc, event, joined=(a, b) if created else ())
+    await publish_friends(svc, users, a, b, event, created)
     return {"request": views.request(updated), "chat_id": chat_id}
 
 

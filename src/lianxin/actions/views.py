@@ -24,6 +24,20 @@ def privacy(row: Row[Any]) -> dict[str, Any]:
         "find_by_handle": bool(row.find_by_handle),
         "last_seen": row.last_seen_visibility,
         "stranger_messages": bool(row.stranger_messages),
+        "add_me": row.add_policy,
+        "read_receipts": bool(row.read_receipts),
+        "auto_friend": bool(row.auto_friend),
+    }
+
+
+def friend_meta(row: Row[Any]) -> dict[str, Any]:
+    """My private labels for one friend (a ``friends`` row seen from its owner)."""
+    return {
+        "since": row.since,
+        "remark": row.remark,
+        "tags": orjson.loads(row.tags),
+        "starred": bool(row.starred),
+        "close_friend": bool(row.close_friend),
     }
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import Field
 
-from lianxin.actions import contacts
+from lianxin.actions import contacts, remarks
 from lianxin.api.deps import Body, CurrentUser, Id, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1", tags=["friends"])
@@ -18,9 +18,34 @@ class FriendRequestBody(Body):
     greeting: str = Field(default="", max_length=1000)
 
 
-@router.get("/friends", summary="My friends")
-async def friends(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
-    return await contacts.list_friends(svc, me)
+class FriendMetaBody(Body):
+    remark: str | None = Field(default=None, max_length=200, description="My name for them")
+    tags: list[str] | None = Field(default=None, max_length=50)
+    starred: bool | None = None
+    close_friend: bool | None = None
+
+
+@router.get("/friends", summary="My friends, optionally filtered by tag / star / close friends")
+async def friends(
+    svc: Svc,
+    me: CurrentUser,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
+    starred: bool | None = None,
+    close_friend: bool | None = None,
+) -> list[dict[str, Any]]:
+    return await remarks.list_friends(svc, me, tag=tag, starred=starred, close_friend=close_friend)
+
+
+@router.get("/friends/tags", summary="The tags I use, with counts")
+async def friend_tags(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
+    return await remarks.list_tags(svc, me)
+
+
+@router.patch("/friends/{user_id}", summary="Set my remark, tags, star or close-friend mark")
+async def update_friend(
+    user_id: IdPath, body: FriendMetaBody, svc: Svc, me: CurrentUser
+) -> dict[str, Any]:
+    return await remarks.do_update(svc, me, user_id, **body.model_dump(exclude_none=True))
 
 
 @router.delete("/friends/{user_id}", summary="Remove a friend", status_code=204)

@@ -24,6 +24,15 @@ class PrivacyUpdate(Body):
     find_by_handle: bool | None = None
     last_seen: Literal["everyone", "friends", "nobody"] | None = None
     stranger_messages: bool | None = None
+    add_me: Literal["everyone", "friends_of_friends", "nobody"] | None = Field(
+        default=None, description="Who may send me friend requests"
+    )
+    read_receipts: bool | None = Field(
+        default=None, description="Off: direct-chat peers don't see my reads, nor I theirs"
+    )
+    auto_friend: bool | None = Field(
+        default=None, description="Befriend people automatically when we have each other's number"
+    )
 
 
 @router.get("", summary="My profile")

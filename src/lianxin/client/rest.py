@@ -270,6 +270,47 @@ class Client:
         result = await self.call("POST", f"/api/v1/chats/{chat_id}/read", json={"seq": seq})
         return int(result["read_seq"])
 
+    # -- contacts and discovery -----------------------------------------------------------
+
+    async def upload_contacts(
+        self,
+        add: list[dict[str, str]] | None = None,
+        remove: list[str] | None = None,
+        *,
+        replace: bool = False,
+    ) -> dict[str, Any]:
+        """Send address-book changes (``{"name", "phone"}`` entries); see who is on Lianxin."""
+        body = {"add": add or [], "remove": remove or [], "replace": replace}
+        result: dict[str, Any] = await self.call("POST", "/api/v1/addressbook", json=body)
+        return result
+
+    async def contact_matches(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/addressbook")
+        return result
+
+    async def purge_contacts(self) -> int:
+        result = await self.call("DELETE", "/api/v1/addressbook")
+        return int(result["removed"])
+
+    async def joined_contacts(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/contacts/joined")
+        return result
+
+    async def update_friend(self, user_id: int, **fields: Any) -> dict[str, Any]:
+        """Set my ``remark``, ``tags``, ``starred`` or ``close_friend`` for a friend."""
+        result: dict[str, Any] = await self.call("PATCH", f"/api/v1/friends/{user_id}", json=fields)
+        return result
+
+    async def friends_filtered(self, **filters: Any) -> list[dict[str, Any]]:
+        """Friends with a ``tag``, or ``starred`` / ``close_friend`` true or false."""
+        params = {k: str(v).lower() if isinstance(v, bool) else v for k, v in filters.items()}
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/friends", params=params)
+        return result
+
+    async def friend_tags(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/friends/tags")
+        return result
+
     # -- realtime ---------------------------------------------------------------------------
 
     def ws_url(self) -> str:

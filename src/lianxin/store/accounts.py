@@ -179,9 +179,9 @@ async def lock_code_txn(conn: AsyncConnection, phone: str) -> Row[Any] | None:
 
 
 async def throttle_take_txn(
-    conn: AsyncConnection, key: str, *, window_ms: int, now: int
+    conn: AsyncConnection, key: str, *, window_ms: int, now: int, amount: int = 1
 ) -> tuple[int, int]:
-    """Count one hit against ``key`` atomically; returns (hits in window, window start).
+    """Count ``amount`` hits against ``key`` atomically; returns (hits in window, window start).
 
     A single UPDATE (or a first INSERT) so concurrent writers never lose a hit; the row
     stays locked until commit, which also serialises the callers per key.
@@ -191,7 +191,7 @@ async def throttle_take_txn(
         update(throttles)
         .where(throttles.c.key == key)
         .values(
-            hits=case((fresh, 1), else_=throttles.c.hits + 1),
+            hits=case((fresh, amount), else_=throttles.c.hits + amount),
             window_start=case((fresh, now), else_=throttles.c.window_start),
             last_at=now,
         )
@@ -201,7 +201,7 @@ async def throttle_take_txn(
     if row is not None:
         return int(row.hits), int(row.window_start)
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    first = dialect_insert(throttles).values(key=key, window_start=now, hits=1, last_at=now)
+    first = dialect_insert(throttles).values(key=key, window_start=now, hits=amount, last_at=now)
     if (await conn.execute(first.on_conflict_do_nothing())).rowcount:
-        return 1, now
-    return await throttle_take_txn(conn, key, window_ms=window_ms, now=now)  # lost the race
+        return amount, now
+    return await throttle_take_txn(conn, key, window_ms=window_ms, now=now, amount=amount)

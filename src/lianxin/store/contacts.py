@@ -24,6 +24,11 @@ async def friend_rows(conn: AsyncConnection, user_id: int, since: int | None) ->
     return (await conn.execute(stmt.order_by(friends.c.since))).all()
 
 
+async def friend_row(conn: AsyncConnection, user_id: int, friend_id: int) -> Row[Any] | None:
+    stmt = select(friends).where(friends.c.user_id == user_id, friends.c.friend_id == friend_id)
+    return (await conn.execute(stmt)).first()
+
+
 async def friend_ids(conn: AsyncConnection, user_id: int) -> list[int]:
     stmt = select(friends.c.friend_id).where(friends.c.user_id == user_id, friends.c.active)
     return [int(x) for x in (await conn.execute(stmt)).scalars()]
@@ -46,6 +51,22 @@ async def set_friends_txn(conn: AsyncConnection, a: int, b: int, active: bool, n
             values["since"] = now
         cond = and_(friends.c.user_id == x, friends.c.friend_id == y)
         await conn.execute(update(friends).where(cond).values(**values))
+
+
+async def have_mutual_friend(conn: AsyncConnection, a: int, b: int) -> bool:
+    mine = select(friends.c.friend_id).where(friends.c.user_id == a, friends.c.active)
+    stmt = select(friends.c.user_id).where(
+        friends.c.user_id == b, friends.c.active, friends.c.friend_id.in_(mine)
+    )
+    return (await conn.execute(stmt.limit(1))).first() is not None
+
+
+async def update_friend_meta_txn(
+    conn: AsyncConnection, user_id: int, friend_id: int, values: dict[str, Any], now: int
+) -> None:
+    """Change my remark / tags / star / close-friend mark for one friend (my row only)."""
+    cond = and_(friends.c.user_id == user_id, friends.c.friend_id == friend_id)
+    await conn.execute(update(friends).where(cond).values(**values, updated_at=now))
 
 
 # -- requests --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ address_book = Table(
     metadata,
     Column("owner_id", BigInteger, ForeignKey("users.id"), primary_key=True),
     Column("phone_key", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=True),  # the user with this number, once known
     Column("created_at", BigInteger, nullable=False),
     Index(None, "phone_key"),
 )

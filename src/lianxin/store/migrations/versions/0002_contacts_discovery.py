@@ -48,6 +48,7 @@ def upgrade() -> None:
         "address_book",
         sa.Column("owner_id", sa.BigInteger(), nullable=False),
         sa.Column("phone_key", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         _fk("address_book", "owner_id", "users"),
         sa.PrimaryKeyConstraint("owner_id", "phone_key", name=op.f("pk_address_book")),
