@@ -7,6 +7,7 @@ schema test see the whole database.
 
 from __future__ import annotations
 
+from lianxin.store import bots as _bots  # noqa: F401  (bots and their updates)
 from lianxin.store import discovery as _discovery  # noqa: F401  (contacts and discovery)
 from lianxin.store import extras as _extras  # noqa: F401  (edits and reactions)
 from lianxin.store import official as _official  # noqa: F401  (official accounts)

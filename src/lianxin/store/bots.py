@@ -1,0 +1,318 @@
+"""Bots: accounts with a token, their update queue, callback queries and cursors.
+
+A bot is a ``users`` row with ``is_bot``; ``bots`` adds its owner, token hash, settings
+and webhook. Message updates are not written on the send path: a bot's poll (or its
+webhook worker) reads the chat log past the bot's per-chat cursor and turns what it
+finds into ``bot_updates`` rows, which also hold non-message updates (callback
+queries). The rows give every update one monotonic ``update_id`` per bot, carry the
+webhook retry state, and are deleted once acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    Row,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lianxin.store.tables import chats, members, messages, metadata, users
+
+bots = Table(
+    "bots",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id"), primary_key=True),
+    Column("owner_id", BigInteger, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=True, unique=True),  # null: revoked
+    Column("privacy", Boolean, nullable=False, server_default="1"),
+    Column("commands", Text, nullable=False, server_default="[]"),
+    Column("allowed_updates", Text, nullable=True),  # JSON list; null: the default set
+    Column("next_update_id", BigInteger, nullable=False, server_default="1"),
+    Column("poll_lease", String(32), nullable=True),  # the newest getUpdates call
+    Column("webhook_url", String(2048), nullable=True),
+    Column("webhook_secret", String(256), nullable=True),  # Telegram's secret_token header
+    Column("webhook_key", String(64), nullable=True),  # HMAC key, derived from the token
+    Column("webhook_node", String(32), nullable=True),  # the node delivering right now
+    Column("webhook_until", BigInteger, nullable=False, server_default="0"),
+    Column("max_connections", Integer, nullable=False, server_default="40"),
+    Column("last_error_at", BigInteger, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+bot_updates = Table(
+    "bot_updates",
+    metadata,
+    Column("bot_id", BigInteger, ForeignKey("users.id"), primary_key=True),
+    Column("update_id", BigInteger, primary_key=True),
+    Column("type", String(32), nullable=False),  # message | callback_query | my_chat_member
+    Column("chat_id", BigInteger, nullable=True),
+    Column("seq", BigInteger, nullable=True),
+    Column("payload", Text, nullable=True),  # JSON, for updates that are not chat events
+    Column("created_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=False, server_default="0"),
+    Column("last_error", String(500), nullable=True),
+    Column("dead", Boolean, nullable=False, server_default="0"),  # webhook gave up
+)
+
+# How far into each chat's log the bot's updates have been taken.
+bot_cursors = Table(
+    "bot_cursors",
+    metadata,
+    Column("bot_id", BigInteger, ForeignKey("users.id"), primary_key=True),
+    Column("chat_id", BigInteger, ForeignKey("chats.id"), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+# A button press, kept so the bot's answer reaches the user who pressed it.
+bot_callbacks = Table(
+    "bot_callbacks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("bot_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("data", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("answered_at", BigInteger, nullable=True),
+)
+
+
+# -- bots ------------------------------------------------------------------------------
+
+
+async def insert_bot_txn(
+    conn: AsyncConnection, *, user_id: int, owner_id: int, token_hash: str, now: int
+) -> None:
+    values = {"user_id": user_id, "owner_id": owner_id, "token_hash": token_hash}
+    await conn.execute(insert(bots).values(**values, created_at=now, updated_at=now))
+
+
+async def get_bot(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
+    stmt = select(bots, users.c.name, users.c.handle).join(users, users.c.id == bots.c.user_id)
+    return (await conn.execute(stmt.where(bots.c.user_id == user_id))).first()
+
+
+async def bot_by_token_hash(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
+    stmt = select(bots, users.c.name, users.c.handle).join(users, users.c.id == bots.c.user_id)
+    return (await conn.execute(stmt.where(bots.c.token_hash == token_hash))).first()
+
+
+async def bots_of(conn: AsyncConnection, owner_id: int) -> Sequence[Row[Any]]:
+    stmt = select(bots, users.c.name, users.c.handle).join(users, users.c.id == bots.c.user_id)
+    return (await conn.execute(stmt.where(bots.c.owner_id == owner_id))).all()
+
+
+async def lock_bot_txn(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
+    """The bot row locked until commit: update ids and leases are taken in turn."""
+    stmt = select(bots).where(bots.c.user_id == user_id).with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def update_bot_txn(
+    conn: AsyncConnection, user_id: int, values: dict[str, Any], now: int
+) -> None:
+    stmt = update(bots).where(bots.c.user_id == user_id).values(**values, updated_at=now)
+    await conn.execute(stmt)
+
+
+async def claim_webhooks_txn(
+    conn: AsyncConnection, node: str, now: int, until: int, limit: int
+) -> list[int]:
+    """Bots with a webhook whose delivery lease is free or already this node's: take them.
+
+    The UPDATE's condition is re-checked under the row lock, so two nodes never both win.
+    """
+    free = or_(bots.c.webhook_until < now, bots.c.webhook_node == node)
+    candidates = select(bots.c.user_id).where(bots.c.webhook_url.is_not(None), free).limit(limit)
+    ids = [int(x) for x in (await conn.execute(candidates)).scalars()]
+    won = []
+    for bot_id in ids:
+        stmt = (
+            update(bots)
+            .where(bots.c.user_id == bot_id, bots.c.webhook_url.is_not(None), free)
+            .values(webhook_node=node, webhook_until=until)
+        )
+        if (await conn.execute(stmt)).rowcount:
+            won.append(bot_id)
+    return won
+
+
+# -- updates ---------------------------------------------------------------------------
+
+
+async def insert_update_txn(
+    conn: AsyncConnection,
+    *,
+    bot_id: int,
+    update_id: int,
+    type_: str,
+    now: int,
+    chat_id: int | None = None,
+    seq: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    stmt = insert(bot_updates).values(
+        bot_id=bot_id,
+        update_id=update_id,
+        type=type_,
+        chat_id=chat_id,
+        seq=seq,
+        payload=orjson.dumps(payload).decode() if payload is not None else None,
+        created_at=now,
+    )
+    await conn.execute(stmt)
+
+
+async def pending_updates(
+    conn: AsyncConnection, bot_id: int, *, offset: int, limit: int, due_by: int | None = None
+) -> Sequence[Row[Any]]:
+    """Live (not dead-lettered) updates from ``offset`` on; ``due_by``: only those due then."""
+    stmt = select(bot_updates).where(
+        bot_updates.c.bot_id == bot_id, bot_updates.c.update_id >= offset, ~bot_updates.c.dead
+    )
+    if due_by is not None:
+        stmt = stmt.where(bot_updates.c.next_attempt_at <= due_by)
+    return (await conn.execute(stmt.order_by(bot_updates.c.update_id).limit(limit))).all()
+
+
+async def count_pending(conn: AsyncConnection, bot_id: int) -> int:
+    stmt = select(func.count()).where(bot_updates.c.bot_id == bot_id, ~bot_updates.c.dead)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def dead_updates(conn: AsyncConnection, bot_id: int) -> Sequence[Row[Any]]:
+    stmt = select(bot_updates).where(bot_updates.c.bot_id == bot_id, bot_updates.c.dead)
+    return (await conn.execute(stmt.order_by(bot_updates.c.update_id))).all()
+
+
+async def ack_updates_txn(conn: AsyncConnection, bot_id: int, below: int) -> None:
+    """Forget live updates under ``below`` (acknowledged); dead letters stay for the owner."""
+    cond = and_(
+        bot_updates.c.bot_id == bot_id, bot_updates.c.update_id < below, ~bot_updates.c.dead
+    )
+    await conn.execute(delete(bot_updates).where(cond))
+
+
+async def delete_update_txn(conn: AsyncConnection, bot_id: int, update_id: int) -> None:
+    cond = and_(bot_updates.c.bot_id == bot_id, bot_updates.c.update_id == update_id)
+    await conn.execute(delete(bot_updates).where(cond))
+
+
+async def drop_updates_txn(conn: AsyncConnection, bot_id: int) -> None:
+    cond = and_(bot_updates.c.bot_id == bot_id, ~bot_updates.c.dead)
+    await conn.execute(delete(bot_updates).where(cond))
+
+
+async def update_update_txn(
+    conn: AsyncConnection, bot_id: int, update_id: int, values: dict[str, Any]
+) -> None:
+    cond = and_(bot_updates.c.bot_id == bot_id, bot_updates.c.update_id == update_id)
+    await conn.execute(update(bot_updates).where(cond).values(**values))
+
+
+async def revive_dead_txn(conn: AsyncConnection, bot_id: int) -> int:
+    """Put every dead letter back in the queue, due now; returns how many."""
+    stmt = (
+        update(bot_updates)
+        .where(bot_updates.c.bot_id == bot_id, bot_updates.c.dead)
+        .values(dead=False, attempts=0, next_attempt_at=0, last_error=None)
+    )
+    return int((await conn.execute(stmt)).rowcount)
+
+
+# -- the chat log, seen by a bot ---------------------------------------------------------
+
+
+async def chats_with_news(conn: AsyncConnection, bot_id: int) -> Sequence[Row[Any]]:
+    """The bot's chats whose log has events past the bot's cursor (or its join point).
+
+    Each row: chat id and kind, from (exclusive) and upto (inclusive) seq.
+    """
+    start = func.coalesce(bot_cursors.c.seq, members.c.joined_seq)
+    upto = func.coalesce(members.c.left_seq, chats.c.last_seq)
+    stmt = (
+        select(
+            members.c.chat_id,
+            chats.c.kind,
+            start.label("after"),
+            upto.label("upto"),
+        )
+        .select_from(
+            members.join(chats, chats.c.id == members.c.chat_id).outerjoin(
+                bot_cursors,
+                and_(bot_cursors.c.bot_id == bot_id, bot_cursors.c.chat_id == members.c.chat_id),
+            )
+        )
+        .where(members.c.user_id == bot_id, upto > start)
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def set_cursor_txn(conn: AsyncConnection, bot_id: int, chat_id: int, seq: int) -> None:
+    cond = and_(bot_cursors.c.bot_id == bot_id, bot_cursors.c.chat_id == chat_id)
+    if (await conn.execute(update(bot_cursors).where(cond).values(seq=seq))).rowcount:
+        return
+    await conn.execute(insert(bot_cursors).values(bot_id=bot_id, chat_id=chat_id, seq=seq))
+
+
+async def senders_of(conn: AsyncConnection, chat_id: int, seqs: list[int]) -> dict[int, int | None]:
+    """Who sent each of these events of one chat (to tell replies to the bot)."""
+    if not seqs:
+        return {}
+    stmt = select(messages.c.seq, messages.c.sender_id).where(
+        messages.c.chat_id == chat_id, messages.c.seq.in_(seqs)
+    )
+    return {int(s): u for s, u in (await conn.execute(stmt)).all()}
+
+
+async def update_message_txn(
+    conn: AsyncConnection, message_id: int, values: dict[str, Any]
+) -> Row[Any]:
+    """Change a stored message in place (a bot editing its own message); the new row."""
+    stmt = update(messages).where(messages.c.id == message_id).values(**values)
+    await conn.execute(stmt)
+    return (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
+
+
+# -- callback queries --------------------------------------------------------------------
+
+
+async def insert_callback_txn(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(insert(bot_callbacks).values(**values))
+
+
+async def get_callback(conn: AsyncConnection, callback_id: str) -> Row[Any] | None:
+    stmt = select(bot_callbacks).where(bot_callbacks.c.id == callback_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def answer_callback_txn(conn: AsyncConnection, callback_id: str, now: int) -> bool:
+    """Mark a press answered; False when it already was (answers are single-use)."""
+    stmt = (
+        update(bot_callbacks)
+        .where(bot_callbacks.c.id == callback_id, bot_callbacks.c.answered_at.is_(None))
+        .values(answered_at=now)
+    )
+    return bool((await conn.execute(stmt)).rowcount)
