@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.script import ScriptDirectory
 
 from lianxin.client import ApiError, Client
-from lianxin.store.migrate import alembic_config
+from lianxin.store.migrate import head_revisions
 from tests.conftest import requires_pg
 from tests.harness import PgDatabase, ServerThread, next_phone
 
-HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+HEAD = head_revisions()
 
 
 @dataclass
