@@ -1,5 +1,5 @@
 // REST half of the client (mirrors src/lianxin/client/rest.py). Errors are ApiError.
-import type { ChatEvent, ChatSummary, Device, FriendRequest, Me, Member, PresenceInfo, User } from "./types";
+import type { ChatEvent, ChatSummary, Device, FriendRequest, Me, Member, PresenceInfo, ReadStats, User } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -135,6 +135,12 @@ export class Api {
   addMembers(id: number, users: number[]) {
     return this.call<{ added: number[] }>("POST", `/api/v1/chats/${id}/members`, { users });
   }
+  removeMember(id: number, userId: number) {
+    return this.call<void>("DELETE", `/api/v1/chats/${id}/members/${userId}`);
+  }
+  setRole(id: number, userId: number, role: "owner" | "admin" | "member") {
+    return this.call<void>("PUT", `/api/v1/chats/${id}/members/${userId}/role`, { role });
+  }
   leave(id: number) {
     return this.call<void>("POST", `/api/v1/chats/${id}/leave`);
   }
@@ -147,6 +153,18 @@ export class Api {
       "GET",
       `/api/v1/chats/${chat}/messages?${qs}`,
     );
+  }
+  forward(chat: number, seq: number, toChat: number, clientId: string) {
+    return this.call<ChatEvent & { duplicate: boolean }>("POST", `/api/v1/chats/${chat}/messages/${seq}/forward`, {
+      client_id: clientId,
+      to_chat: toChat,
+    });
+  }
+  deleteForMe(chat: number, seq: number) {
+    return this.call<void>("DELETE", `/api/v1/chats/${chat}/messages/${seq}`);
+  }
+  reads(chat: number, seq: number) {
+    return this.call<ReadStats>("GET", `/api/v1/chats/${chat}/messages/${seq}/reads`);
   }
   recall(chat: number, seq: number) {
     return this.call<ChatEvent>("POST", `/api/v1/chats/${chat}/messages/${seq}/recall`);

@@ -4,10 +4,10 @@ import { Api, ApiError } from "./api";
 import { Connection, FrameError, type ConnStatus, type SocketLike } from "./connection";
 import { errorText } from "./errors";
 import { browserKV, readJSON, writeJSON, type KV } from "./kv";
-import { isPermanent, Outbox } from "./outbox";
+import { isPermanent, newClientId, Outbox } from "./outbox";
 import { Store, type State } from "./store";
 import { SyncState, type SyncSnapshot } from "./sync";
-import type { ChatEvent, Me, PendingSend, ServerFrame } from "./types";
+import type { ChatEvent, Me, PendingSend, SendOptions, ServerFrame } from "./types";
 
 export interface Session {
   token: string;
@@ -246,17 +246,27 @@ export class Client {
       const chat = await this.api.chat(id);
       this.store.upsertChat(chat);
       this.store.emit();
+      if (this.store.state.members[id]) await this.loadMembers(id);
     } catch (e) {
       if (e instanceof ApiError && (e.code === "not_member" || e.code === "not_found")) this.store.removeChat(id);
     }
   }
 
+  /** A group's members with their roles (kept in the store for the composer and info page). */
+  async loadMembers(chat: number): Promise<void> {
+    try {
+      this.store.setMembers(chat, await this.api.members(chat));
+    } catch (e) {
+      if (!(e instanceof ApiError && (e.code === "network" || e.code === "not_member"))) this.toast(errorText(e));
+    }
+  }
+
   // -- sending --------------------------------------------------------------------------
 
-  send(chat: number, text: string, replyTo?: number): PendingSend | null {
+  send(chat: number, text: string, opts: SendOptions = {}): PendingSend | null {
     const body = text.replace(/\s+$/, "");
     if (!body.trim()) return null;
-    const item = this.outbox.add(chat, body, replyTo);
+    const item = this.outbox.add(chat, body, opts);
     this.lastTyping.delete(chat);
     void this.flush();
     return item;
@@ -292,6 +302,8 @@ export class Client {
     this.inFlight.add(item.cid);
     const frame: Record<string, unknown> = { t: "send", id: item.cid, chat: item.chat, text: item.text };
     if (item.reply_to) frame.reply_to = item.reply_to;
+    if (item.mentions?.length) frame.mentions = item.mentions;
+    if (item.mention_all) frame.mention_all = true;
     try {
       const ack = await this.conn.request(frame);
       this.store.applyAck(ack, item);
@@ -339,6 +351,51 @@ export class Client {
       if (event) this.store.apply({ ...event, t: "ev" });
     } catch (e) {
       this.toast(errorText(e));
+    }
+  }
+
+  /** Forward messages (oldest first) into another chat; resolves how many went. */
+  async forward(fromChat: number, seqs: number[], toChat: number): Promise<number> {
+    let done = 0;
+    for (const seq of [...seqs].sort((a, b) => a - b)) {
+      try {
+        const ev = await this.api.forward(fromChat, seq, toChat, newClientId());
+        const { duplicate: _dup, ...event } = ev;
+        this.store.apply({ ...event, t: "ev" });
+        done += 1;
+      } catch (e) {
+        this.toast(errorText(e));
+        break;
+      }
+    }
+    return done;
+  }
+
+  /** Delete messages for me (on all my devices); resolves how many went. */
+  async deleteForMe(chat: number, seqs: number[]): Promise<number> {
+    const gone: number[] = [];
+    for (const seq of seqs) {
+      try {
+        await this.api.deleteForMe(chat, seq);
+        gone.push(seq);
+      } catch (e) {
+        this.toast(errorText(e));
+        break;
+      }
+    }
+    this.store.hideLocally(chat, gone);
+    return gone.length;
+  }
+
+  /** Set mute / pin / archive on one chat for me. */
+  async chatSettings(chat: number, fields: { muted?: boolean; pinned?: boolean; archived?: boolean }): Promise<boolean> {
+    try {
+      this.store.upsertChat(await this.api.updateSettings(chat, fields));
+      this.store.emit();
+      return true;
+    } catch (e) {
+      this.toast(errorText(e));
+      return false;
     }
   }
 

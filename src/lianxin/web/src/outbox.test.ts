@@ -6,7 +6,7 @@ describe("Outbox", () => {
   it("keeps messages in typing order with unique client ids", () => {
     const o = new Outbox();
     const a = o.add(1, "first");
-    const b = o.add(1, "second", 7);
+    const b = o.add(1, "second", { reply_to: 7 });
     o.add(2, "elsewhere");
     expect(a.cid).not.toBe(b.cid);
     expect(o.forChat(1).map((p) => p.text)).toEqual(["first", "second"]);

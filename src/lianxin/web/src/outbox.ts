@@ -2,7 +2,7 @@
 // nothing. Each carries its client id, so re-sending after a reconnect can't make twins.
 import type { KV } from "./kv";
 import { readJSON, writeJSON } from "./kv";
-import type { PendingSend } from "./types";
+import type { PendingSend, SendOptions } from "./types";
 
 export function newClientId(): string {
   const c = globalThis.crypto;
@@ -39,9 +39,11 @@ export class Outbox {
     this.items = kv ? readJSON<PendingSend[]>(kv, key, []).filter((p) => p && p.cid && p.chat) : [];
   }
 
-  add(chat: number, text: string, replyTo?: number, now = Date.now()): PendingSend {
+  add(chat: number, text: string, opts: SendOptions = {}, now = Date.now()): PendingSend {
     const item: PendingSend = { cid: newClientId(), chat, text, ts: now };
-    if (replyTo !== undefined) item.reply_to = replyTo;
+    if (opts.reply_to !== undefined) item.reply_to = opts.reply_to;
+    if (opts.mentions?.length) item.mentions = opts.mentions;
+    if (opts.mention_all) item.mention_all = true;
     this.items.push(item);
     this.changed();
     return item;

@@ -174,6 +174,43 @@ describe("Store", () => {
     expect(store.chatList("BOB").map((c) => c.id)).toEqual([10]);
   });
 
+  it("keeps archived chats out of the list, in their own view, and in search results", () => {
+    store.apply(sync([chat(10), chat(11, { kind: "group", title: "Old team", archived: true, peer: undefined })]));
+    expect(store.chatList().map((c) => c.id)).toEqual([10]);
+    expect(store.chatList("", true).map((c) => c.id)).toEqual([11]);
+    expect(store.chatList("old").map((c) => c.id)).toEqual([11]);
+    expect(store.archivedCount()).toBe(1);
+  });
+
+  it("remembers an unread mention of me until the chat is read past it", () => {
+    store.apply(sync([chat(12, { kind: "group", title: "G", peer: undefined })]));
+    store.apply({ t: "ev", ...ev(12, 1, 2, "@Me hi", { mentions: [1] }) });
+    store.apply({ t: "ev", ...ev(12, 2, 2, "later") });
+    expect(store.mentionIn(12)).toBe(1);
+    store.apply({ t: "ev", ...ev(12, 3, 2, "@all", { mention_all: true }) });
+    expect(store.mentionIn(12)).toBe(3);
+    store.markReadLocally(store.state.chats[12], 2);
+    expect(store.mentionIn(12)).toBe(3);
+    store.apply({ t: "read", chat: 12, user: 1, seq: 3 });
+    expect(store.mentionIn(12)).toBeUndefined();
+  });
+
+  it("forgets a mention that was recalled, and ignores my own", () => {
+    store.apply(sync([chat(12, { kind: "group", title: "G", peer: undefined })]));
+    store.apply({ t: "ev", ...ev(12, 1, 1, "@all", { mention_all: true }) });
+    expect(store.mentionIn(12)).toBeUndefined();
+    store.apply({ t: "ev", ...ev(12, 2, 2, "@Me", { mentions: [1] }) });
+    store.apply({ t: "ev", ...ev(12, 3, 2, "", { kind: "system", text: undefined, data: { type: "recall", by: 2, seq: 2, sender: 2 } }) });
+    expect(store.mentionIn(12)).toBeUndefined();
+  });
+
+  it("hides messages deleted for me on this device at once", () => {
+    store.apply({ t: "ev", ...ev(10, 1, 2) });
+    store.apply({ t: "ev", ...ev(10, 2, 2) });
+    store.hideLocally(10, [1]);
+    expect(store.state.messages[10].map((e) => e.seq)).toEqual([2]);
+  });
+
   it("round-trips through the cache snapshot", () => {
     store.apply({ t: "ev", ...ev(10, 1, 2) });
     const again = new Store();

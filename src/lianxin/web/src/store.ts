@@ -1,10 +1,12 @@
 // The client's picture of the world, updated by server frames and REST replies.
 // Plain TS (no UI): the UI subscribes and re-renders; tests drive it with frames.
+import { mentionsMe } from "./mentions";
 import type {
   ChatEvent,
   ChatSummary,
   FriendRequest,
   Me,
+  Member,
   PendingSend,
   PresenceInfo,
   ServerFrame,
@@ -28,6 +30,10 @@ export interface State {
   presence: Record<number, PresenceInfo>;
   /** chat -> user -> typing until (ms). */
   typing: Record<number, Record<number, number>>;
+  /** chat -> the newest unread seq that mentions me (cleared when read past it). */
+  mentioned: Record<number, number>;
+  /** Loaded member lists of groups (not cached across reloads). */
+  members: Record<number, Member[]>;
 }
 
 export interface ApplyResult {
@@ -53,6 +59,8 @@ export function emptyState(): State {
     requests: {},
     presence: {},
     typing: {},
+    mentioned: {},
+    members: {},
   };
 }
 
@@ -98,15 +106,25 @@ export class Store {
 
   // -- queries ----------------------------------------------------------------------------
 
-  chatList(query = ""): ChatSummary[] {
+  /** The chat list: unarchived (or only archived) chats; a search looks through both. */
+  chatList(query = "", archived = false): ChatSummary[] {
     const q = query.trim().toLowerCase();
-    const all = Object.values(this.state.chats).filter((c) => !c.archived);
+    const all = Object.values(this.state.chats);
     const hits = q
       ? all.filter((c) =>
           [this.chatTitle(c), c.peer?.handle ?? ""].some((s) => s.toLowerCase().includes(q)),
         )
-      : all;
+      : all.filter((c) => c.archived === archived);
     return sortChats(hits);
+  }
+
+  archivedCount(): number {
+    return Object.values(this.state.chats).filter((c) => c.archived).length;
+  }
+
+  /** Unread seq mentioning me in this chat, if any. */
+  mentionIn(chat: number): number | undefined {
+    return this.state.mentioned[chat];
   }
 
   chatTitle(chat: ChatSummary): string {
@@ -304,12 +322,20 @@ export class Store {
     }
   }
 
+  /** Remove events locally (deleted for me). */
+  hideLocally(chat: number, seqs: number[]): void {
+    for (const seq of seqs) this.hide(chat, seq);
+    this.emit();
+  }
+
   private hide(chat: number, seq: number): void {
     const list = this.state.messages[chat];
     if (list) this.state.messages[chat] = list.filter((e) => e.seq !== seq);
   }
 
   markReadLocally(chat: ChatSummary, seq: number): void {
+    const m = this.state.mentioned[chat.id];
+    if (m !== undefined && m <= seq) delete this.state.mentioned[chat.id];
     if (seq <= chat.read_seq) return;
     chat.read_seq = seq;
     if (seq >= chat.last_seq) chat.unread = 0;
@@ -347,6 +373,9 @@ export class Store {
       if (fresh && ev.kind === "text" && ev.from !== this.myId && ev.seq > known.read_seq && !ev.recalled) {
         known.unread = (known.unread ?? 0) + 1;
       }
+      if (mentionsMe(ev, this.myId) && !ev.recalled && ev.seq > known.read_seq) {
+        s.mentioned[chatId] = Math.max(s.mentioned[chatId] ?? 0, ev.seq);
+      }
       if (ev.from === this.myId && ev.seq > known.read_seq) {
         // Sending implies having read everything before it (the server does the same).
         this.markReadLocally(known, ev.seq);
@@ -377,6 +406,7 @@ export class Store {
         if (chat && target && target.from !== this.myId && (d.seq ?? 0) > chat.read_seq && chat.unread > 0) {
           chat.unread -= 1;
         }
+        if (s.mentioned[chatId] === d.seq) delete s.mentioned[chatId];
         break;
       }
       case "renamed":
@@ -421,6 +451,8 @@ export class Store {
       text: pending?.text ?? "",
     };
     if (pending?.reply_to) ev.reply_to = pending.reply_to;
+    if (pending?.mentions?.length) ev.mentions = pending.mentions;
+    if (pending?.mention_all) ev.mention_all = true;
     const existing = this.findEvent(ack.chat, ack.seq);
     this.insertEvents(ack.chat, [existing ? { ...ev, ...existing } : ev], emptyResult(), false);
     this.emit();
@@ -431,6 +463,11 @@ export class Store {
     this.emit();
   }
 
+  setMembers(chat: number, list: Member[]): void {
+    this.state.members[chat] = list;
+    this.setUsers(list);
+  }
+
   setUsers(users: User[]): void {
     for (const u of users) this.state.users[u.id] = { ...this.state.users[u.id], ...u };
     this.emit();
@@ -439,6 +476,7 @@ export class Store {
   removeChat(id: number): void {
     delete this.state.chats[id];
     delete this.state.messages[id];
+    delete this.state.members[id];
     this.emit();
   }
 
@@ -465,11 +503,13 @@ export class Store {
       friends: s.friends,
       users: s.users,
       requests: s.requests,
+      mentioned: s.mentioned,
     };
   }
 
   hydrate(snap: Partial<State>): void {
-    this.state = { ...emptyState(), ...snap, atStart: {}, presence: {}, typing: {} };
+    this.state = { ...emptyState(), ...snap, atStart: {}, presence: {}, typing: {}, members: {} };
+    this.state.mentioned ??= {};
     this.emit();
   }
 }

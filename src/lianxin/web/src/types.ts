@@ -32,7 +32,7 @@ export interface SystemData {
   sender?: number;
   role?: string;
   new_owner?: number;
-  forwarded?: unknown;
+  forwarded?: { chat: number; seq: number; from: number | null; ts: number };
   [key: string]: unknown;
 }
 
@@ -99,6 +99,12 @@ export interface Member extends User {
   joined_at: number;
 }
 
+export interface ReadStats {
+  seq: number;
+  read: number;
+  members: number;
+}
+
 export interface Device {
   id: number;
   name: string;
@@ -112,11 +118,16 @@ export interface Device {
 export type ServerFrame = { t: string; r?: number | string | null } & Record<string, any>;
 
 /** A message typed here and not yet acknowledged by the server. */
-export interface PendingSend {
+export interface SendOptions {
+  reply_to?: number;
+  mentions?: number[];
+  mention_all?: boolean;
+}
+
+export interface PendingSend extends SendOptions {
   cid: string;
   chat: number;
   text: string;
-  reply_to?: number;
   ts: number;
   failed?: string; // an error code when the server refused it for good
 }

@@ -104,7 +104,7 @@ export function App({ client }: { client: Client }) {
       <div class={`app ${detail ? "show-detail" : "show-list"}`}>
       <aside class="sidebar">
         <div class="sidebar-body">
-          {tab === "chats" ? <ChatList client={client} activeChat={activeChat} /> : null}
+          {tab === "chats" ? <ChatList key={route.name === "archived" ? "archived" : "chats"} client={client} activeChat={activeChat} archived={route.name === "archived"} /> : null}
           {tab === "friends" ? <FriendsTab client={client} route={route} /> : null}
           {tab === "me" ? <MePage client={client} /> : null}
         </div>

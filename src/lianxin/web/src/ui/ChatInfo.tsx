@@ -3,32 +3,27 @@ import type { Client } from "../client";
 import { errorText } from "../errors";
 import { presenceText } from "../format";
 import { t } from "../i18n";
-import type { Member } from "../types";
 import { Avatar, PaneHeader, Toggle } from "./common";
+import { Confirm } from "./Dialog";
 import { go } from "./hooks";
+import { Members } from "./Members";
 import { FriendPicker } from "./NewGroup";
 
 export function ChatInfo({ client, chatId }: { client: Client; chatId: number }) {
   const store = client.store;
   const chat = store.state.chats[chatId];
-  const [members, setMembers] = useState<Member[]>([]);
+  const members = store.state.members[chatId] ?? [];
+  const [leaving, setLeaving] = useState(false);
   const [title, setTitle] = useState(chat?.title ?? "");
   const [announcement, setAnnouncement] = useState(chat?.announcement ?? "");
   const [adding, setAdding] = useState(false);
   const [picked, setPicked] = useState<Set<number>>(new Set());
   const [busy, setBusy] = useState(false);
 
-  const loadMembers = () =>
-    client.api
-      .members(chatId)
-      .then((m) => {
-        setMembers(m);
-        store.setUsers(m);
-      })
-      .catch(() => {});
+  const loadMembers = () => client.loadMembers(chatId);
   useEffect(() => {
-    if (chat?.active) void loadMembers();
-  }, [chatId, chat?.member_count]);
+    if (chat?.active && chat.kind === "group") void loadMembers();
+  }, [chatId, chat?.member_count, chat?.role]);
   useEffect(() => {
     setTitle(chat?.title ?? "");
     setAnnouncement(chat?.announcement ?? "");
@@ -47,11 +42,7 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
       setBusy(false);
     }
   };
-  const setting = (fields: { muted?: boolean; pinned?: boolean }) =>
-    run(async () => {
-      store.upsertChat(await client.api.updateSettings(chatId, fields));
-      store.emit();
-    });
+  const setting = (fields: { muted?: boolean; pinned?: boolean; archived?: boolean }) => void client.chatSettings(chatId, fields);
   const admin = chat.role === "owner" || chat.role === "admin";
   const inGroup = new Set(members.map((m) => m.id));
   const candidates = store.friendList().filter((f) => !inGroup.has(f.id));
@@ -110,13 +101,20 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
               <label class="field">
                 <span>{t("group.announcement")}</span>
                 {admin ? (
-                  <textarea rows={3} maxLength={2000} value={announcement} onInput={(e) => setAnnouncement((e.target as HTMLTextAreaElement).value)} />
+                  <textarea
+                    rows={3}
+                    maxLength={2000}
+                    value={announcement}
+                    placeholder={t("group.announcement_placeholder")}
+                    data-testid="announcement-input"
+                    onInput={(e) => setAnnouncement((e.target as HTMLTextAreaElement).value)}
+                  />
                 ) : (
                   <p class="bio">{chat.announcement || t("group.announcement_none")}</p>
                 )}
               </label>
               {admin ? (
-                <button class="btn" type="submit" disabled={busy || announcement.trim() === (chat.announcement ?? "")}>
+                <button class="btn" type="submit" disabled={busy || announcement.trim() === (chat.announcement ?? "")} data-testid="announcement-save">
                   {t("group.save")}
                 </button>
               ) : (
@@ -127,15 +125,7 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
               <h2 class="section-title">
                 {t("group.members")} <span class="muted small">{t("group.members_count", { n: chat.member_count })}</span>
               </h2>
-              <ul class="member-list" data-testid="members">
-                {members.map((m) => (
-                  <li key={m.id} class="member-row">
-                    <Avatar id={m.id} name={m.name} size={36} />
-                    <span class="member-name">{m.id === store.myId ? `${m.name} (${t("sys.you")})` : m.name}</span>
-                    {m.role !== "member" ? <span class="role-tag">{m.role === "owner" ? t("role.owner") : t("role.admin")}</span> : null}
-                  </li>
-                ))}
-              </ul>
+              <Members client={client} chat={chat} />
               {adding ? (
                 candidates.length ? (
                   <>
@@ -185,6 +175,7 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
           <div class="card">
             <Toggle label={t("group.mute")} checked={chat.muted} onChange={(v) => void setting({ muted: v })} />
             <Toggle label={t("group.pin")} checked={chat.pinned} onChange={(v) => void setting({ pinned: v })} />
+            <Toggle label={t("group.archive")} checked={chat.archived} onChange={(v) => void setting({ archived: v })} />
           </div>
         ) : null}
         {chat.kind === "group" && chat.active ? (
@@ -192,17 +183,26 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
             class="btn danger wide"
             type="button"
             data-testid="leave-group"
-            onClick={() => {
-              if (!window.confirm(t("group.leave_confirm"))) return;
+            onClick={() => setLeaving(true)}
+          >
+            {t("group.leave")}
+          </button>
+        ) : null}
+        {leaving ? (
+          <Confirm
+            title={t("group.leave")}
+            text={chat.role === "owner" ? `${t("group.leave_confirm")} ${t("group.you_owner")}` : t("group.leave_confirm")}
+            action={t("group.leave")}
+            danger
+            onClose={() => setLeaving(false)}
+            onConfirm={() =>
               void run(async () => {
                 await client.api.leave(chatId);
                 await client.refreshChat(chatId);
                 go("/chats");
-              });
-            }}
-          >
-            {t("group.leave")}
-          </button>
+              }, t("group.left"))
+            }
+          />
         ) : null}
       </div>
     </div>

@@ -2,12 +2,22 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Client } from "../client";
 import { clock, dayLabel, presenceText, sameDay, systemText } from "../format";
 import { t } from "../i18n";
+import { mentionsMe } from "../mentions";
+import { forwardable, picked, prune, toggle } from "../selection";
 import type { ChatEvent, ChatSummary, PendingSend } from "../types";
 import { Avatar, Icon, PaneHeader } from "./common";
+import { Composer } from "./Composer";
+import { Confirm } from "./Dialog";
+import { ForwardPicker } from "./ForwardPicker";
 import { useTicker } from "./hooks";
+import { MessageInfo } from "./MessageInfo";
+import { MessageText } from "./MessageText";
+import { ReadCount } from "./ReadCount";
+import { SelectionBar } from "./SelectionBar";
 
 export const RECALL_WINDOW_MS = 120_000;
-const drafts = new Map<number, string>();
+
+type MsgAction = "reply" | "forward" | "copy" | "select" | "info" | "recall" | "toggle";
 
 type Item =
   | { kind: "day"; key: string; ts: number }
@@ -76,13 +86,17 @@ function Message({
   chat,
   ev,
   first,
-  onReply,
+  selecting,
+  selected,
+  act,
 }: {
   client: Client;
   chat: ChatSummary;
   ev: ChatEvent;
   first: boolean;
-  onReply: (ev: ChatEvent) => void;
+  selecting: boolean;
+  selected: boolean;
+  act: (action: MsgAction, ev: ChatEvent) => void;
 }) {
   const store = client.store;
   const me = store.myId;
@@ -94,54 +108,82 @@ function Message({
       </div>
     );
   }
+  const pick = selecting ? (
+    <input
+      type="checkbox"
+      class="msg-check"
+      checked={selected}
+      aria-label={t("sel.pick")}
+      data-testid="msg-check"
+      onClick={(e) => e.stopPropagation()}
+      onChange={() => act("toggle", ev)}
+    />
+  ) : null;
   if (ev.recalled) {
     return (
-      <div class="system-line" data-seq={ev.seq}>
+      <div class={`system-line${selecting ? " selectable" : ""}${selected ? " selected" : ""}`} data-seq={ev.seq} onClick={selecting ? () => act("toggle", ev) : undefined}>
+        {pick}
         <span>{ev.from === me ? t("msg.recalled_me") : t("msg.recalled", { name: nameOf(ev.from) })}</span>
       </div>
     );
   }
   const mine = ev.from === me;
   const canRecall = mine && Date.now() - ev.ts < RECALL_WINDOW_MS && chat.active;
-  const copy = () => void navigator.clipboard?.writeText(ev.text ?? "").catch(() => {});
+  const forwarded = ev.data?.forwarded;
+  const button = (action: MsgAction, icon: string, label: string, testId?: string) => (
+    <button type="button" class="icon-btn small" title={label} aria-label={label} data-testid={testId} onClick={() => act(action, ev)}>
+      <Icon name={icon} size={18} />
+    </button>
+  );
   return (
-    <div class={`msg ${mine ? "mine" : "theirs"}${first ? " first" : ""}`} data-seq={ev.seq} data-testid="message">
+    <div
+      class={`msg ${mine ? "mine" : "theirs"}${first ? " first" : ""}${mentionsMe(ev, me) ? " mentions-me" : ""}${selecting ? " selectable" : ""}${selected ? " selected" : ""}`}
+      data-seq={ev.seq}
+      data-testid="message"
+      onClick={selecting ? () => act("toggle", ev) : undefined}
+    >
       {chat.kind === "group" && !mine && first ? <div class="sender">{nameOf(ev.from)}</div> : null}
       <div class="msg-row">
-        <div class="bubble" tabIndex={0}>
-          {ev.data?.forwarded ? <div class="forwarded">{t("msg.forwarded")}</div> : null}
+        {pick}
+        <div class="bubble" tabIndex={selecting ? -1 : 0}>
+          {forwarded ? (
+            <div class="forwarded" data-testid="forwarded">
+              <Icon name="forward" size={14} />
+              {forwarded.from != null ? t("msg.forwarded_from", { name: nameOf(forwarded.from) }) : t("msg.forwarded")}
+            </div>
+          ) : null}
           {ev.reply_to ? <Quote client={client} chat={chat.id} seq={ev.reply_to} /> : null}
-          <span class="text">{ev.text}</span>
+          <MessageText client={client} ev={ev} />
           <span class="meta">
             <time dateTime={new Date(ev.ts).toISOString()}>{clock(ev.ts)}</time>
             {mine && chat.kind === "direct" ? <Ticks state={store.tick(chat, ev.seq)} /> : null}
           </span>
         </div>
-        <div class="msg-actions" role="group" aria-label={t("msg.actions")}>
-          {chat.active ? (
-            <button type="button" class="icon-btn small" title={t("msg.reply")} aria-label={t("msg.reply")} onClick={() => onReply(ev)}>
-              <Icon name="reply" size={18} />
-            </button>
-          ) : null}
-          <button type="button" class="icon-btn small" title={t("msg.copy")} aria-label={t("msg.copy")} onClick={copy}>
-            <Icon name="copy" size={18} />
-          </button>
-          {canRecall ? (
-            <button
-              type="button"
-              class="icon-btn small"
-              title={t("msg.recall")}
-              aria-label={t("msg.recall")}
-              data-testid="recall"
-              onClick={() => void client.recall(chat.id, ev.seq)}
-            >
-              <Icon name="recall" size={18} />
-            </button>
-          ) : null}
-        </div>
+        {selecting ? null : (
+          <div class="msg-actions" role="group" aria-label={t("msg.actions")}>
+            {chat.active ? button("reply", "reply", t("msg.reply")) : null}
+            {button("forward", "forward", t("msg.forward"), "forward")}
+            {button("copy", "copy", t("msg.copy"))}
+            {button("select", "select", t("msg.select"), "select")}
+            {mine ? button("info", "info", t("info.title"), "msg-info") : null}
+            {canRecall ? button("recall", "recall", t("msg.recall"), "recall") : null}
+          </div>
+        )}
       </div>
+      {mine && chat.kind === "group" && chat.last_seq >= ev.seq && isNewestMine(store.state.messages[chat.id] ?? [], ev, me) ? (
+        <ReadCount client={client} chat={chat.id} seq={ev.seq} />
+      ) : null}
     </div>
   );
+}
+
+/** Is `ev` my newest loaded message (the one that shows "Read by N")? */
+function isNewestMine(events: ChatEvent[], ev: ChatEvent, me: number): boolean {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e.from === me && e.kind === "text" && !e.recalled) return e.seq === ev.seq;
+  }
+  return false;
 }
 
 function PendingMessage({ client, chat, p }: { client: Client; chat: ChatSummary; p: PendingSend }) {
@@ -174,84 +216,16 @@ function PendingMessage({ client, chat, p }: { client: Client; chat: ChatSummary
   );
 }
 
-function Composer({ client, chat, reply, clearReply }: { client: Client; chat: ChatSummary; reply: ChatEvent | null; clearReply: () => void }) {
-  const [text, setText] = useState(drafts.get(chat.id) ?? "");
-  const area = useRef<HTMLTextAreaElement>(null);
-  const store = client.store;
-
-  useEffect(() => {
-    if (window.matchMedia("(pointer: fine)").matches) area.current?.focus();
-  }, [chat.id, reply]);
-  useLayoutEffect(() => {
-    const el = area.current;
-    if (!el) return;
-    el.style.height = "auto";
-    el.style.height = `${Math.min(el.scrollHeight, 160)}px`;
-  }, [text]);
-
-  const send = () => {
-    if (!text.trim()) return;
-    client.send(chat.id, text, reply?.seq);
-    setText("");
-    drafts.delete(chat.id);
-    clearReply();
-    area.current?.focus();
-  };
-
-  return (
-    <div class="composer">
-      {reply ? (
-        <div class="reply-bar">
-          <div class="reply-bar-text">
-            <strong>{t("msg.replying_to", { name: reply.from === store.myId ? t("sys.you") : store.userName(reply.from) })}</strong>
-            <span>{reply.text}</span>
-          </div>
-          <button type="button" class="icon-btn small" onClick={clearReply} aria-label={t("msg.cancel_reply")} title={t("msg.cancel_reply")}>
-            <Icon name="close" size={18} />
-          </button>
-        </div>
-      ) : null}
-      <form
-        class="composer-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          send();
-        }}
-      >
-        <textarea
-          ref={area}
-          rows={1}
-          value={text}
-          placeholder={t("msg.placeholder")}
-          aria-label={t("msg.placeholder")}
-          data-testid="composer"
-          onInput={(e) => {
-            const v = (e.target as HTMLTextAreaElement).value;
-            setText(v);
-            drafts.set(chat.id, v);
-            if (v.trim()) client.typing(chat.id);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-              e.preventDefault();
-              send();
-            } else if (e.key === "Escape" && reply) clearReply();
-          }}
-        />
-        <button type="submit" class="send-btn" disabled={!text.trim()} aria-label={t("msg.send")} title={t("msg.send")}>
-          <Icon name="send" />
-        </button>
-      </form>
-    </div>
-  );
-}
-
 export function Conversation({ client, chatId }: { client: Client; chatId: number }) {
   const store = client.store;
   const chat = store.state.chats[chatId];
   const events = store.state.messages[chatId] ?? [];
   const pending = client.outbox.forChat(chatId);
   const [reply, setReply] = useState<ChatEvent | null>(null);
+  const [selected, setSelected] = useState<Set<number> | null>(null);
+  const [forwarding, setForwarding] = useState<number[] | null>(null);
+  const [deleting, setDeleting] = useState<number[] | null>(null);
+  const [info, setInfo] = useState<ChatEvent | null>(null);
   const list = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const prev = useRef({ first: 0, height: 0, top: 0, count: 0 });
@@ -270,12 +244,16 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
   useEffect(() => {
     if (!chat) return;
     if (chat.kind === "direct" && chat.peer && !store.state.presence[chat.peer.id]) void client.requestPresence([chat.peer.id]);
-    if (chat.kind === "group")
-      client.api
-        .members(chatId)
-        .then((m) => store.setUsers(m))
-        .catch(() => {});
+    if (chat.kind === "group" && chat.active) void client.loadMembers(chatId);
   }, [chatId, !!chat]);
+
+  // Esc leaves selection mode (dialogs handle their own Esc first).
+  useEffect(() => {
+    if (!selected) return;
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && !e.defaultPrevented && setSelected(null);
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [!!selected]);
 
   useEffect(() => {
     client.markRead(chatId);
@@ -326,9 +304,44 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
 
   const items = buildItems(events, pending);
   const atStart = store.state.atStart[chatId];
-  return (
-    <div class="conversation" data-testid="conversation">
-      <PaneHeader
+  const sel = selected ? prune(events, selected) : null;
+  const chosen = sel ? picked(events, sel) : [];
+  const act = (action: MsgAction, ev: ChatEvent) => {
+    switch (action) {
+      case "reply":
+        setReply(ev);
+        break;
+      case "forward":
+        setForwarding([ev.seq]);
+        break;
+      case "copy":
+        void navigator.clipboard?.writeText(ev.text ?? "").then(() => client.toast(t("msg.copied")), () => client.toast(t("err.unknown")));
+        break;
+      case "select":
+        setSelected(new Set([ev.seq]));
+        setReply(null);
+        break;
+      case "toggle":
+        setSelected(toggle(sel ?? new Set(), ev.seq));
+        break;
+      case "info":
+        setInfo(ev);
+        break;
+      case "recall":
+        void client.recall(chat.id, ev.seq);
+        break;
+    }
+  };
+  const header = sel ? (
+    <SelectionBar
+      count={sel.size}
+      canForward={chosen.length > 0 && chosen.every(forwardable)}
+      onForward={() => setForwarding(chosen.map((e) => e.seq))}
+      onDelete={() => setDeleting(chosen.map((e) => e.seq))}
+      onCancel={() => setSelected(null)}
+    />
+  ) : (
+    <PaneHeader
         title={
           <span class="title-with-avatar">
             <Avatar id={chat.kind === "direct" ? chat.peer?.id ?? chat.id : chat.id} name={title} size={36} group={chat.kind === "group"} />
@@ -344,6 +357,10 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
           <Icon name="info" />
         </a>
       </PaneHeader>
+  );
+  return (
+    <div class={`conversation${sel ? " selecting" : ""}`} data-testid="conversation">
+      {header}
       {chat.kind === "group" && chat.announcement ? (
         <a class="announcement" href={`#/chat/${chatId}/info`}>
           <strong>{t("group.announcement")}</strong> {chat.announcement}
@@ -357,17 +374,40 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
               <span>{dayLabel(it.ts)}</span>
             </div>
           ) : it.kind === "event" ? (
-            <Message key={it.key} client={client} chat={chat} ev={it.ev} first={it.first} onReply={setReply} />
+            <Message key={it.key} client={client} chat={chat} ev={it.ev} first={it.first} selecting={!!sel} selected={!!sel?.has(it.ev.seq)} act={act} />
           ) : (
             <PendingMessage key={it.key} client={client} chat={chat} p={it.p} />
           ),
         )}
       </div>
-      {chat.active ? (
+      {sel ? null : chat.active ? (
         <Composer client={client} chat={chat} reply={reply} clearReply={() => setReply(null)} />
       ) : (
         <div class="composer-disabled">{t("msg.not_member")}</div>
       )}
+      {forwarding ? (
+        <ForwardPicker
+          client={client}
+          fromChat={chatId}
+          seqs={forwarding}
+          onClose={() => setForwarding(null)}
+          onDone={() => {
+            setForwarding(null);
+            setSelected(null);
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <Confirm
+          title={t("sel.delete")}
+          text={t("sel.delete_confirm", { n: deleting.length })}
+          action={t("sel.delete_action")}
+          danger
+          onClose={() => setDeleting(null)}
+          onConfirm={() => void client.deleteForMe(chatId, deleting).then(() => setSelected(null))}
+        />
+      ) : null}
+      {info ? <MessageInfo client={client} chat={chat} ev={info} onClose={() => setInfo(null)} /> : null}
     </div>
   );
 }

@@ -25,7 +25,7 @@ export function useClient(client: Client): void {
 }
 
 export interface Route {
-  name: "chats" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me";
+  name: "chats" | "archived" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me";
   id?: number;
 }
 
@@ -44,6 +44,8 @@ export function parseRoute(hash: string): Route {
       return { name: "group" };
     case "me":
       return { name: "me" };
+    case "archived":
+      return { name: "archived" };
   }
   return { name: "chats" };
 }

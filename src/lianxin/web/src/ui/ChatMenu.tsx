@@ -1,0 +1,23 @@
+import type { Client } from "../client";
+import { t } from "../i18n";
+import type { ChatSummary } from "../types";
+import { Menu, type MenuItem, type MenuPos } from "./Menu";
+
+/** Per-chat actions for me: pin, mute, archive, mark read. */
+export function chatMenuItems(client: Client, chat: ChatSummary): MenuItem[] {
+  const items: MenuItem[] = [
+    { label: chat.pinned ? t("chats.unpin") : t("chats.pin"), testId: "menu-pin", onSelect: () => void client.chatSettings(chat.id, { pinned: !chat.pinned }) },
+    { label: chat.muted ? t("chats.unmute") : t("chats.mute"), testId: "menu-mute", onSelect: () => void client.chatSettings(chat.id, { muted: !chat.muted }) },
+    {
+      label: chat.archived ? t("chats.unarchive") : t("chats.archive"),
+      testId: "menu-archive",
+      onSelect: () => void client.chatSettings(chat.id, { archived: !chat.archived }).then((ok) => ok && client.toast(chat.archived ? t("chats.unarchived") : t("chats.archived_toast"))),
+    },
+  ];
+  if (chat.unread > 0 && chat.active) items.push({ label: t("chats.mark_read"), testId: "menu-read", onSelect: () => client.markRead(chat.id) });
+  return items;
+}
+
+export function ChatMenu({ client, chat, at, onClose }: { client: Client; chat: ChatSummary; at: MenuPos; onClose: () => void }) {
+  return <Menu items={chatMenuItems(client, chat)} at={at} label={t("chats.menu", { name: client.store.chatTitle(chat) })} onClose={onClose} />;
+}
