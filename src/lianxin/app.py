@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from lianxin import __version__
+from lianxin.actions.broadcasts import BroadcastWorker
 from lianxin.api import addressbook, auth, chats, friends, me, messages, users
+from lianxin.api import official as official_api
 from lianxin.bus import create_bus
 from lianxin.clock import Clock
 from lianxin.config import Settings
@@ -75,9 +77,12 @@ def create_app(
         await hub.start()
         app.state.services = services
         app.state.hub = hub
+        broadcaster = BroadcastWorker(services)  # official-account broadcast jobs
+        broadcaster.start()
         try:
             yield
         finally:
+            await broadcaster.stop()
             await hub.close_all(1001, "server shutting down")
             await bus.close()
             await db.close()
@@ -92,7 +97,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages, addressbook):
+    for module in (auth, me, users, friends, chats, messages, addressbook, official_api):
         app.include_router(module.router)
     _install_error_handlers(app)
 

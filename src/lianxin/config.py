@@ -65,6 +65,35 @@ class Settings(BaseSettings):
     qr_group_ttl_s: int = 7 * 86_400
     qr_login_ttl_s: int = 120
 
+    # Media (photos, voice, video, files). Blobs live under data_dir/media ("local") or in
+    # an S3-compatible bucket ("s3", for clusters). The secret signs short-lived download
+    # URLs; every node of a cluster needs the same one (default: data_dir/media.key).
+    media_backend: Literal["local", "s3"] = "local"
+    media_s3_endpoint: str | None = None
+    media_s3_bucket: str | None = None
+    media_s3_access_key: str | None = None
+    media_s3_secret_key: str | None = None
+    media_s3_region: str = "us-east-1"
+    media_s3_prefix: str = ""
+    media_secret: str | None = None
+    media_url_ttl_s: int = 3600
+    media_photo_max_bytes: int = 20 * 1024 * 1024
+    media_photo_max_pixels: int = 50_000_000
+    media_photo_max_frames: int = 500
+    media_voice_max_bytes: int = 2 * 1024 * 1024
+    media_voice_max_s: int = 60
+    media_video_max_bytes: int = 100 * 1024 * 1024
+    media_file_max_bytes: int = 500 * 1024 * 1024
+    media_quota_bytes: int = 2 * 1024 * 1024 * 1024
+    media_chunk_max_bytes: int = 8 * 1024 * 1024
+    media_upload_ttl_s: int = 86_400
+    media_view_once_ttl_s: int = 86_400
+    media_sweep_interval_s: float = 600.0
+    # ffmpeg/ffprobe read video posters and durations and decode WebM/M4A voice notes;
+    # an empty value (or a missing binary) turns that off (see docs/operations.md).
+    media_ffmpeg: str = "ffmpeg"
+    media_ffprobe: str = "ffprobe"
+
     log_level: str = "info"
 
     @property

@@ -19,6 +19,10 @@ from typing import Any
 
 class Code(StrEnum):
     bad_request = "bad_request"
+    too_large = "too_large"
+    unsupported_media = "unsupported_media"
+    storage_full = "storage_full"
+    gone = "gone"
     invalid_phone = "invalid_phone"
     invalid_code = "invalid_code"
     code_expired = "code_expired"
@@ -49,6 +53,10 @@ class Code(StrEnum):
 _STATUS: dict[Code, int] = {
     Code.bad_request: 400,
     Code.invalid_phone: 400,
+    Code.too_large: 413,
+    Code.unsupported_media: 415,
+    Code.storage_full: 507,
+    Code.gone: 410,
     Code.invalid_code: 400,
     Code.code_expired: 400,
     Code.too_many_attempts: 429,

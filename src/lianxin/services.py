@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from lianxin.bus import Bus
 from lianxin.clock import Clock
 from lianxin.config import Settings
+from lianxin.media.storage import BlobStore
 from lianxin.sms import SmsProvider
 from lianxin.store.db import Database
 
@@ -18,3 +19,5 @@ class Services:
     bus: Bus
     sms: SmsProvider
     clock: Clock
+    # Media blobs; None where no media is served (CLI commands, bench seeding).
+    media: BlobStore | None = None

@@ -21,6 +21,7 @@ from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
 from lianxin.store import chats as store
 from lianxin.store import contacts as contacts_store
+from lianxin.store import official as official_store
 
 ROLES = ("owner", "admin", "member")
 TITLE_MAX = 64
@@ -89,13 +90,16 @@ async def access_readable(
 
 
 async def check_direct_allowed(conn: AsyncConnection, sender: int, peer: int) -> None:
-    """Blocks stop 1:1 messages both ways; strangers only when the peer allows them."""
+    """Blocks stop 1:1 messages both ways; strangers only when the peer allows them, or
+    when one is an official account the other follows."""
     if await contacts_store.is_blocked(conn, sender, peer):
         raise LianxinError(Code.blocked, "you blocked this user; unblock them to send")
     if await contacts_store.is_blocked(conn, peer, sender):
         raise LianxinError(Code.blocked, "this user is not accepting your messages")
     if await contacts_store.are_friends(conn, sender, peer):
         return
+    if await official_store.follows_either_way(conn, sender, peer):
+        return  # an official account and its active follower (actions/official.py)
     target = await accounts_store.get_user(conn, peer)
     if target is None or not target.stranger_messages:
         raise LianxinError(Code.not_friends, "add this user as a friend to message them")

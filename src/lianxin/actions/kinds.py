@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions.accounts import Identity
+from lianxin.actions.official_kinds import check_template_kind
 from lianxin.errors import Code, LianxinError
 from lianxin.services import Services
 
@@ -63,6 +64,7 @@ async def check_text_kind(
 
 KINDS: dict[str, ContentCheck] = {
     "text": check_text_kind,
+    "template": check_template_kind,  # official accounts only
 }
 
 

@@ -326,3 +326,132 @@ class Client:
         conn = Connection(self.ws_url(), self.token, state or SyncState())
         await conn.open(wait_synced=wait_synced)
         return conn
+
+    # -- official accounts (docs/official-accounts.md) ----------------------------------------
+
+    async def official_directory(
+        self, query: str = "", *, limit: int = 20, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"q": query, "limit": limit, "offset": offset}
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/official", params=params)
+        return result
+
+    async def create_official(
+        self, name: str, *, handle: str | None = None, description: str = ""
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": name, "description": description}
+        if handle is not None:
+            body["handle"] = handle
+        result: dict[str, Any] = await self.call("POST", "/api/v1/official", json=body)
+        return result
+
+    async def official_mine(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/official/mine")
+        return result
+
+    async def official_following(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/official/following")
+        return result
+
+    async def official(self, account_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/api/v1/official/{account_id}")
+        return result
+
+    async def follow(self, account_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("PUT", f"/api/v1/official/{account_id}/follow")
+        return result
+
+    async def unfollow(self, account_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("DELETE", f"/api/v1/official/{account_id}/follow")
+        return result
+
+    async def allow_templates(self, account_id: int, allowed: bool = True) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "PUT", f"/api/v1/official/{account_id}/templates", json={"allowed": allowed}
+        )
+        return result
+
+    async def update_official(self, account_id: int, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "PATCH", f"/api/v1/official/{account_id}", json=fields
+        )
+        return result
+
+    async def set_official_menu(self, account_id: int, menu: list[Any]) -> list[dict[str, Any]]:
+        result = await self.call("PUT", f"/api/v1/official/{account_id}/menu", json={"menu": menu})
+        return list(result["menu"])
+
+    async def official_followers(
+        self, account_id: int, *, after: int = 0, limit: int = 100
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "GET",
+            f"/api/v1/official/{account_id}/followers",
+            params={"after": after, "limit": limit},
+        )
+        return result
+
+    async def official_chats(self, account_id: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call(
+            "GET", f"/api/v1/official/{account_id}/chats"
+        )
+        return result
+
+    async def official_history(
+        self, account_id: int, chat_id: int, *, before: int | None = None, limit: int = 50
+    ) -> dict[str, Any]:
+        params: dict[str, int] = {"limit": limit}
+        if before is not None:
+            params["before"] = before
+        result: dict[str, Any] = await self.call(
+            "GET", f"/api/v1/official/{account_id}/chats/{chat_id}/messages", params=params
+        )
+        return result
+
+    async def send_as_official(
+        self,
+        account_id: int,
+        chat_id: int,
+        kind: str = "text",
+        *,
+        text: str | None = None,
+        content: dict[str, Any] | None = None,
+        client_id: str | None = None,
+    ) -> dict[str, Any]:
+        """As the owner, send as the account into one of its chats (reply or template)."""
+        body: dict[str, Any] = {"client_id": client_id or uuid.uuid4().hex, "kind": kind}
+        if text is not None:
+            body["text"] = text
+        if content is not None:
+            body["content"] = content
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/official/{account_id}/chats/{chat_id}/messages", json=body
+        )
+        return result
+
+    async def broadcast(
+        self, account_id: int, text: str, *, client_id: str | None = None
+    ) -> dict[str, Any]:
+        body = {"client_id": client_id or uuid.uuid4().hex, "text": text}
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/official/{account_id}/broadcasts", json=body
+        )
+        return result
+
+    async def broadcasts(self, account_id: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call(
+            "GET", f"/api/v1/official/{account_id}/broadcasts"
+        )
+        return result
+
+    async def broadcast_status(self, account_id: int, broadcast_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "GET", f"/api/v1/official/{account_id}/broadcasts/{broadcast_id}"
+        )
+        return result
+
+    async def cancel_broadcast(self, account_id: int, broadcast_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/official/{account_id}/broadcasts/{broadcast_id}/cancel"
+        )
+        return result
