@@ -18,6 +18,8 @@ from lianxin import __version__
 from lianxin.actions.broadcasts import BroadcastWorker
 from lianxin.api import addressbook, auth, chats, friends, me, messages, users
 from lianxin.api import official as official_api
+from lianxin.api import reactions as reactions_api
+from lianxin.api import stickers as stickers_api
 from lianxin.bus import create_bus
 from lianxin.clock import Clock
 from lianxin.config import Settings
@@ -97,7 +99,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages, addressbook, official_api):
+    for module in (auth, me, users, friends, chats, messages, reactions_api, stickers_api, addressbook, official_api):
         app.include_router(module.router)
     _install_error_handlers(app)
 

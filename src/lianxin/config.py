@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     group_member_limit: int = 10_000
     text_limit: int = 4096
     recall_window_s: int = 120
+    edit_window_s: int = 48 * 3600
+    # Link previews: the server fetches the first URL of a text message. Private, loopback,
+    # link-local and other non-public addresses are refused unless listed here (CIDRs).
+    link_previews: bool = True
+    link_preview_allow_networks: list[str] = []
+    link_preview_timeout_s: float = 5.0
+    link_preview_max_bytes: int = 512 * 1024
     stranger_messages_default: bool = False
 
     # Realtime gateway.

@@ -40,6 +40,7 @@ class Code(StrEnum):
     member_limit = "member_limit"
     not_allowed = "not_allowed"
     recall_expired = "recall_expired"
+    edit_expired = "edit_expired"
     text_too_long = "text_too_long"
     frame_too_large = "frame_too_large"
     bad_frame = "bad_frame"
@@ -73,6 +74,7 @@ _STATUS: dict[Code, int] = {
     Code.member_limit: 409,
     Code.not_allowed: 403,
     Code.recall_expired: 409,
+    Code.edit_expired: 409,
     Code.text_too_long: 400,
     Code.frame_too_large: 400,
     Code.bad_frame: 400,

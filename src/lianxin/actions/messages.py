@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import kinds, views
+from lianxin.actions import kinds, previews, shared_kinds, views
 from lianxin.actions.accounts import Identity
 from lianxin.actions.chats import (
     access_member,
@@ -26,6 +25,7 @@ from lianxin.errors import Code, LianxinError
 from lianxin.events import publish
 from lianxin.services import Services
 from lianxin.store import chats as store
+from lianxin.store import extras
 
 CLIENT_ID_MAX = 64
 HISTORY_MAX = 200
@@ -83,8 +83,7 @@ async def do_send(
             peer = next(u for u in map(int, chat.direct_key.split(":")) if u != me.user_id)
             await check_direct_allowed(conn, me.user_id, peer)
             mentions, mention_all = None, False
-        if reply_to is not None:
-            await _check_reply(conn, member, reply_to)
+        reply = await _check_reply(conn, member, reply_to) if reply_to is not None else None
         if mentions:
             mentions = await _check_mentions(conn, chat_id, mentions)
         if mention_all and member.role not in ("owner", "admin"):
@@ -93,6 +92,8 @@ async def do_send(
         data = dict(checked.data or {})
         if forwarded:
             data["forwarded"] = forwarded
+        if reply is not None:
+            data["reply"] = reply
         row = await store.append_event_txn(
             conn,
             chat_id=chat_id,
@@ -108,14 +109,17 @@ async def do_send(
         )
         await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", row.seq, now)
     await publish_event(svc, row, exclude=session_id)
+    previews.schedule(svc, row)  # fetched in the background, after the ack
     return Sent(views.event(row), duplicate=False)
 
 
-async def _check_reply(conn: AsyncConnection, member: Row[Any], seq: int) -> None:
-    """A reply points at an event of this chat that the sender can see."""
+async def _check_reply(conn: AsyncConnection, member: Row[Any], seq: int) -> dict[str, Any]:
+    """A reply points at an event of this chat that the sender can see; returns the
+    preview of it that the reply carries."""
     target = await store.get_event(conn, member.chat_id, seq)
     if target is None or target.seq <= member.joined_seq:
         raise LianxinError(Code.not_found, "the message you reply to does not exist")
+    return shared_kinds.reply_preview(target)
 
 
 async def _check_mentions(conn: AsyncConnection, chat_id: int, mentions: list[int]) -> list[int]:
@@ -146,6 +150,7 @@ async def do_recall(
         if now - target.created_at > svc.settings.recall_window_s * 1000:
             raise LianxinError(Code.recall_expired, "messages can only be recalled for 2 minutes")
         await store.recall_event_txn(conn, target.id, now)
+        await extras.forget_edits_txn(conn, chat_id, seq)
         event = await store.append_event_txn(
             conn,
             chat_id=chat_id,
@@ -193,7 +198,7 @@ async def do_forward(
     origin = {"chat": from_chat, "seq": seq, "from": source.sender_id, "ts": source.created_at}
     # The copy goes through its kind's check again, with the stored data as its content:
     # e.g. a photo is re-sent by reference (no re-upload) only if I may read that photo.
-    content = {k: v for k, v in orjson.loads(source.data or "{}").items() if k != "forwarded"}
+    content = kinds.forward_content(source)
     return await do_send(
         svc,
         me,
@@ -201,7 +206,7 @@ async def do_forward(
         client_id=client_id,
         kind=source.kind,
         text=source.text,
-        content=content or None,
+        content=content,
         session_id=session_id,
         forwarded=origin,
     )

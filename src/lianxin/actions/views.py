@@ -71,6 +71,11 @@ def event(row: Row[Any]) -> dict[str, Any]:
         out["mention_all"] = True
     if row.data:
         out["data"] = orjson.loads(row.data)
+    if row.edited_at is not None:
+        out["edited"] = True
+        out["edited_at"] = row.edited_at
+    if row.reactions:
+        out["reactions"] = orjson.loads(row.reactions)
     return out
 
 

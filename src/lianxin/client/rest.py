@@ -270,6 +270,73 @@ class Client:
         result = await self.call("POST", f"/api/v1/chats/{chat_id}/read", json={"seq": seq})
         return int(result["read_seq"])
 
+    async def edit(self, chat_id: int, seq: int, text: str) -> dict[str, Any]:
+        """Replace the text of my message; returns ``{"message", "event"}``."""
+        path = f"/api/v1/chats/{chat_id}/messages/{seq}"
+        result: dict[str, Any] = await self.call("PATCH", path, json={"text": text})
+        return result
+
+    async def edits(self, chat_id: int, seq: int) -> dict[str, Any]:
+        path = f"/api/v1/chats/{chat_id}/messages/{seq}/edits"
+        result: dict[str, Any] = await self.call("GET", path)
+        return result
+
+    async def react(self, chat_id: int, seq: int, emoji: str) -> dict[str, Any]:
+        path = f"/api/v1/chats/{chat_id}/messages/{seq}/reactions"
+        result: dict[str, Any] = await self.call("POST", path, json={"emoji": emoji})
+        return result
+
+    async def unreact(self, chat_id: int, seq: int, emoji: str) -> dict[str, Any]:
+        path = f"/api/v1/chats/{chat_id}/messages/{seq}/reactions/{emoji}"
+        result: dict[str, Any] = await self.call("DELETE", path)
+        return result
+
+    async def reactions(
+        self, chat_id: int, seq: int, *, emoji: str | None = None, after: int = 0, limit: int = 50
+    ) -> dict[str, Any]:
+        """Who reacted with what; pass the reply's ``next`` as ``after`` for the next page."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if emoji is not None:
+            params["emoji"] = emoji
+        path = f"/api/v1/chats/{chat_id}/messages/{seq}/reactions"
+        result: dict[str, Any] = await self.call("GET", path, params=params)
+        return result
+
+    # -- stickers ---------------------------------------------------------------------------
+
+    async def sticker_store(self, *, after: int = 0, limit: int = 50) -> dict[str, Any]:
+        params = {"after": after, "limit": limit}
+        result: dict[str, Any] = await self.call("GET", "/api/v1/stickers/store", params=params)
+        return result
+
+    async def sticker_pack(self, pack_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/api/v1/stickers/{pack_id}")
+        return result
+
+    async def my_stickers(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/api/v1/me/stickers")
+        return result
+
+    async def add_sticker_pack(self, pack_id: int, *, add: bool = True) -> dict[str, Any]:
+        method = "PUT" if add else "DELETE"
+        path = f"/api/v1/me/stickers/packs/{pack_id}"
+        result: dict[str, Any] = await self.call(method, path)
+        return result
+
+    async def favourite_sticker(
+        self, pack_id: int, index: int, *, add: bool = True
+    ) -> dict[str, Any]:
+        method = "PUT" if add else "DELETE"
+        path = f"/api/v1/me/stickers/favourites/{pack_id}/{index}"
+        result: dict[str, Any] = await self.call(method, path)
+        return result
+
+    async def send_sticker(
+        self, chat_id: int, pack_id: int, index: int, **extra: Any
+    ) -> dict[str, Any]:
+        content = {"pack": pack_id, "index": index}
+        return await self.send(chat_id, "sticker", content=content, **extra)
+
     # -- contacts and discovery -----------------------------------------------------------
 
     async def upload_contacts(

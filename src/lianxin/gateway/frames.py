@@ -65,6 +65,21 @@ class Recall(_Frame):
     seq: PosInt
 
 
+class Edit(_Frame):
+    t: Literal["edit"]
+    chat: PosInt
+    seq: PosInt
+    text: str = Field(max_length=100_000)
+
+
+class React(_Frame):
+    t: Literal["react"]
+    chat: PosInt
+    seq: PosInt
+    emoji: str = Field(min_length=1, max_length=16)
+    on: bool = True
+
+
 class Forward(_Frame):
     t: Literal["forward"]
     id: str = Field(min_length=1, max_length=64)
@@ -93,7 +108,19 @@ class Presence(_Frame):
 
 
 ClientFrame = Annotated[
-    Hello | Ping | Send | Recv | Read | Typing | Recall | Forward | History | Sync | Presence,
+    Hello
+    | Ping
+    | Send
+    | Recv
+    | Read
+    | Typing
+    | Recall
+    | Edit
+    | React
+    | Forward
+    | History
+    | Sync
+    | Presence,
     Field(discriminator="t"),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lianxin.actions import messages, presence
+from lianxin.actions import edits, messages, presence, reactions
 from lianxin.errors import Code, LianxinError
 from lianxin.gateway import frames
 
@@ -59,6 +59,14 @@ async def handle(session: Session, frame: frames.ClientFrame) -> dict[str, Any] 
         case frames.Recall():
             event = await messages.do_recall(svc, me, frame.chat, frame.seq, session_id=sid)
             return _ok(frame.r, event=event)
+        case frames.Edit():
+            edited = await edits.do_edit(svc, me, frame.chat, frame.seq, frame.text, session_id=sid)
+            return _ok(frame.r, **edited)
+        case frames.React():
+            reacted = await reactions.do_react(
+                svc, me, frame.chat, frame.seq, frame.emoji, on=frame.on, session_id=sid
+            )
+            return _ok(frame.r, **reacted)
         case frames.History():
             page = await messages.history(
                 svc, me, frame.chat, before=frame.before, after=frame.after, limit=frame.limit

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.store.tables import Id, messages, metadata
+from lianxin.store.tables import Id, hidden_messages, messages, metadata
 
 # One row per replaced version of a message: the text it had before the edit at edited_at,
 # and the seq of the ``edit`` system event that announced the edit.
@@ -165,3 +165,26 @@ async def reactors(
     if emoji is not None:
         stmt = stmt.where(reactions.c.emoji == emoji)
     return (await conn.execute(stmt.order_by(reactions.c.id).limit(limit))).all()
+
+
+async def set_data_txn(
+    conn: AsyncConnection, chat_id: int, seq: int, data: dict[str, Any] | None
+) -> None:
+    """Replace a message's data object (e.g. to attach a link preview)."""
+    value = orjson.dumps(data).decode() if data else None
+    stmt = update(messages).where(messages.c.chat_id == chat_id, messages.c.seq == seq)
+    await conn.execute(stmt.values(data=value))
+
+
+async def events_at(
+    conn: AsyncConnection, chat_id: int, seqs: Sequence[int], *, hidden_for: int
+) -> list[Any]:
+    """The events of one chat at these seqs (oldest first), leaving out those the user
+    deleted for themselves."""
+    hidden = select(hidden_messages.c.seq).where(
+        hidden_messages.c.user_id == hidden_for, hidden_messages.c.chat_id == chat_id
+    )
+    stmt = select(messages).where(
+        messages.c.chat_id == chat_id, messages.c.seq.in_(list(seqs)), messages.c.seq.not_in(hidden)
+    )
+    return list((await conn.execute(stmt.order_by(messages.c.seq))).all())

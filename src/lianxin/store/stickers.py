@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Integer,
     LargeBinary,
+    Row,
     String,
     Table,
     delete,
@@ -79,11 +80,11 @@ favourite_stickers = Table(
 _META = [c for c in stickers.c if c.name != "body"]
 
 
-async def pack_by_slug(conn: AsyncConnection, slug: str) -> Any:
+async def pack_by_slug(conn: AsyncConnection, slug: str) -> Row[Any] | None:
     return (await conn.execute(select(sticker_packs).where(sticker_packs.c.slug == slug))).first()
 
 
-async def get_pack(conn: AsyncConnection, pack_id: int) -> Any:
+async def get_pack(conn: AsyncConnection, pack_id: int) -> Row[Any] | None:
     stmt = select(sticker_packs).where(sticker_packs.c.id == pack_id)
     return (await conn.execute(stmt)).first()
 
@@ -107,7 +108,9 @@ async def stickers_of(conn: AsyncConnection, pack_id: int) -> Sequence[Any]:
     return (await conn.execute(stmt)).all()
 
 
-async def get_sticker(conn: AsyncConnection, pack_id: int, idx: int, *, body: bool = False) -> Any:
+async def get_sticker(
+    conn: AsyncConnection, pack_id: int, idx: int, *, body: bool = False
+) -> Row[Any] | None:
     cols = list(stickers.c) if body else _META
     stmt = select(*cols).where(stickers.c.pack_id == pack_id, stickers.c.idx == idx)
     return (await conn.execute(stmt)).first()

@@ -43,7 +43,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reactions")),
         sa.UniqueConstraint(
-            "chat_id", "seq", "user_id", "emoji", name=op.f("uq_reactions_chat_id_seq_user_id_emoji")
+            "chat_id",
+            "seq",
+            "user_id",
+            "emoji",
+            name=op.f("uq_reactions_chat_id_seq_user_id_emoji"),
         ),
     )
     op.create_table(

@@ -1,0 +1,1 @@
+"""Outbound HTTP on behalf of users (link previews), guarded against SSRF."""
