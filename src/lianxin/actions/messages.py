@@ -21,6 +21,7 @@ from lianxin.actions.chats import (
     check_direct_allowed,
     publish_event,
 )
+from lianxin.actions.receipts import receipts_hidden
 from lianxin.errors import Code, LianxinError
 from lianxin.events import publish
 from lianxin.services import Services
@@ -247,8 +248,9 @@ async def do_mark_read(
             member = await store.get_member(conn, chat_id, me.user_id)
             assert member is not None
             return int(member.read_seq)
+        hidden = await receipts_hidden(conn, chat_id, me.user_id)
     frame = {"t": "read", "chat": chat_id, "user": me.user_id, "seq": seq}
-    if chat.kind == "direct":
+    if chat.kind == "direct" and not hidden:
         await publish.to_chat(svc.bus, chat_id, frame, exclude=session_id)
     else:
         await publish.to_users(svc.bus, [me.user_id], frame, exclude=session_id)
@@ -320,6 +322,8 @@ async def read_receipts(svc: Services, me: Identity, chat_id: int, seq: int) -> 
         if target is None or not (member.joined_seq < seq <= upto):
             raise LianxinError(Code.not_found, "no such message")
         read, audience = await store.read_stats(conn, chat_id, seq, target.sender_id)
+        if await receipts_hidden(conn, chat_id, me.user_id):
+            read = 0
     return {"seq": seq, "read": read, "members": audience}
 
 

@@ -24,6 +24,13 @@ def privacy(row: Row[Any]) -> dict[str, Any]:
         "find_by_handle": bool(row.find_by_handle),
         "last_seen": row.last_seen_visibility,
         "stranger_messages": bool(row.stranger_messages),
+    }
+
+
+def contact_settings(row: Row[Any]) -> dict[str, Any]:
+    """Privacy settings that came with contacts and discovery (kept apart from ``privacy``,
+    whose shape clients already compare whole)."""
+    return {
         "add_me": row.add_policy,
         "read_receipts": bool(row.read_receipts),
         "auto_friend": bool(row.auto_friend),
@@ -42,7 +49,12 @@ def friend_meta(row: Row[Any]) -> dict[str, Any]:
 
 
 def own_user(row: Row[Any]) -> dict[str, Any]:
-    return {**public_user(row), "phone": row.phone, "privacy": privacy(row)}
+    return {
+        **public_user(row),
+        "phone": row.phone,
+        "privacy": privacy(row),
+        "contact_settings": contact_settings(row),
+    }
 
 
 def event(row: Row[Any]) -> dict[str, Any]:

@@ -24,6 +24,9 @@ class PrivacyUpdate(Body):
     find_by_handle: bool | None = None
     last_seen: Literal["everyone", "friends", "nobody"] | None = None
     stranger_messages: bool | None = None
+
+
+class ContactSettingsUpdate(Body):
     add_me: Literal["everyone", "friends_of_friends", "nobody"] | None = Field(
         default=None, description="Who may send me friend requests"
     )
@@ -56,6 +59,20 @@ async def get_privacy(svc: Svc, me: CurrentUser) -> dict[str, Any]:
 @router.patch("/privacy", summary="Change my privacy settings")
 async def update_privacy(body: PrivacyUpdate, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await accounts.do_update_privacy(svc, me, **body.model_dump(exclude_none=True))
+
+
+@router.get("/contact-settings", summary="Who may add me, read receipts, auto-friend")
+async def get_contact_settings(svc: Svc, me: CurrentUser) -> dict[str, Any]:
+    settings: dict[str, Any] = (await accounts.access_me(svc, me))["contact_settings"]
+    return settings
+
+
+@router.patch("/contact-settings", summary="Change who may add me, read receipts, auto-friend")
+async def update_contact_settings(
+    body: ContactSettingsUpdate, svc: Svc, me: CurrentUser
+) -> dict[str, Any]:
+    await accounts.do_update_privacy(svc, me, **body.model_dump(exclude_none=True))
+    return await get_contact_settings(svc, me)
 
 
 @router.get("/devices", summary="My signed-in devices")

@@ -87,6 +87,13 @@ class Client:
         result: dict[str, Any] = await self.call("PATCH", "/api/v1/me/privacy", json=fields)
         return result
 
+    async def update_contact_settings(self, **fields: Any) -> dict[str, Any]:
+        """Set ``add_me``, ``read_receipts`` or ``auto_friend``."""
+        result: dict[str, Any] = await self.call(
+            "PATCH", "/api/v1/me/contact-settings", json=fields
+        )
+        return result
+
     async def devices(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self.call("GET", "/api/v1/me/devices")
         return result
