@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from lianxin import __version__
 from lianxin.actions.broadcasts import BroadcastWorker
 from lianxin.api import addressbook, auth, chats, friends, me, messages, users
+from lianxin.api import bots as bots_api
 from lianxin.api import official as official_api
 from lianxin.api import reactions as reactions_api
 from lianxin.api import stickers as stickers_api
@@ -26,6 +27,10 @@ from lianxin.config import Settings
 from lianxin.errors import Code, LianxinError
 from lianxin.gateway.hub import Hub
 from lianxin.gateway.session import Session
+from lianxin.platform import native as bot_native
+from lianxin.platform.telegram import router as telegram_router
+from lianxin.platform.wakeups import HubWakeups
+from lianxin.platform.webhooks import WebhookSender
 from lianxin.services import Services
 from lianxin.sms import SmsProvider, create_sms
 from lianxin.store.db import Database
@@ -79,12 +84,17 @@ def create_app(
         await hub.start()
         app.state.services = services
         app.state.hub = hub
+        app.state.bot_wakeups = HubWakeups(services, hub)  # bots' long polls
+        webhook_sender = WebhookSender(services, app.state.bot_wakeups)  # bots' webhooks
+        webhook_sender.start()
         broadcaster = BroadcastWorker(services)  # official-account broadcast jobs
         broadcaster.start()
         try:
             yield
         finally:
             await broadcaster.stop()
+            await webhook_sender.close()
+            await app.state.bot_wakeups.close()
             await hub.close_all(1001, "server shutting down")
             await bus.close()
             await db.close()
@@ -99,7 +109,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages, reactions_api, stickers_api, addressbook, official_api):
+    for module in (auth, me, users, friends, chats, messages, reactions_api, stickers_api, addressbook, official_api, bots_api, bot_native, telegram_router):
         app.include_router(module.router)
     _install_error_handlers(app)
 

@@ -101,6 +101,17 @@ class Settings(BaseSettings):
     media_ffmpeg: str = "ffmpeg"
     media_ffprobe: str = "ffprobe"
 
+    # Bots (docs/bots.md). Rate limits are per bot, shared by every node.
+    bot_msgs_per_s: int = 30
+    bot_chat_msgs_per_min: int = 60
+    bot_poll_timeout_max_s: int = 50
+    # Webhooks: private / loopback / link-local targets only when an operator allows them.
+    webhook_allow_private: bool = False
+    webhook_timeout_s: float = 10.0
+    webhook_retry_max_s: int = 3600  # then the update is parked as a dead letter
+    webhook_backoff_max_s: int = 60
+    webhook_poll_interval_s: float = 1.0
+
     log_level: str = "info"
 
     @property

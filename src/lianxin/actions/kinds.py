@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import records, shared_kinds, stickers
 from lianxin.actions.accounts import Identity
+from lianxin.actions.bot_kinds import check_card_kind, check_rich_kind
 from lianxin.actions.official_kinds import check_template_kind
 from lianxin.errors import Code, LianxinError
 from lianxin.services import Services
@@ -66,6 +67,8 @@ async def check_text_kind(
 
 KINDS: dict[str, ContentCheck] = {
     "text": check_text_kind,
+    "rich": check_rich_kind,  # bots only
+    "card": check_card_kind,  # bots only
     "location": shared_kinds.check_location_kind,
     "contact": shared_kinds.check_contact_kind,
     "chat_record": records.check_record_kind,

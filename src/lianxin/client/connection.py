@@ -199,6 +199,10 @@ class Connection:
     async def typing(self, chat: int) -> None:
         await self.send_frame({"t": "typing", "chat": chat})
 
+    async def press(self, chat: int, seq: int, data: str) -> dict[str, Any]:
+        """Press an inline button of a bot's message; the answer arrives as ``callback_answer``."""
+        return await self.request({"t": "callback", "chat": chat, "seq": seq, "data": data})
+
     async def recall(self, chat: int, seq: int) -> dict[str, Any]:
         return await self.request({"t": "recall", "chat": chat, "seq": seq})
 

@@ -529,3 +529,55 @@ class Client:
             "POST", f"/api/v1/official/{account_id}/broadcasts/{broadcast_id}/cancel"
         )
         return result
+
+    # -- bots -----------------------------------------------------------------------------
+
+    async def create_bot(self, name: str, handle: str | None = None) -> dict[str, Any]:
+        """A bot I own: ``{"bot": {...}, "token": "<id>:<secret>"}`` (the token only now)."""
+        body: dict[str, Any] = {"name": name}
+        if handle is not None:
+            body["handle"] = handle
+        result: dict[str, Any] = await self.call("POST", "/api/v1/bots", json=body)
+        return result
+
+    async def my_bots(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/bots")
+        return result
+
+    async def update_bot(self, bot_id: int, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("PATCH", f"/api/v1/bots/{bot_id}", json=fields)
+        return result
+
+    async def rotate_bot_token(self, bot_id: int) -> str:
+        result: dict[str, str] = await self.call("POST", f"/api/v1/bots/{bot_id}/token")
+        return result["token"]
+
+    async def revoke_bot_token(self, bot_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/bots/{bot_id}/token")
+
+    async def start_bot(self, bot_id: int, param: str | None = None) -> dict[str, Any]:
+        """Open the chat with a bot and send it ``/start [param]``; returns that message."""
+        body = {"param": param} if param else {}
+        result: dict[str, Any] = await self.call("POST", f"/api/v1/bots/{bot_id}/start", json=body)
+        return result
+
+    async def bot_commands(self, bot_id: int) -> list[dict[str, str]]:
+        result: list[dict[str, str]] = await self.call("GET", f"/api/v1/bots/{bot_id}/commands")
+        return result
+
+    async def press_button(self, chat_id: int, seq: int, data: str) -> dict[str, Any]:
+        """Press an inline button of a bot's message (the bot gets a callback query)."""
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/chats/{chat_id}/messages/{seq}/callback", json={"data": data}
+        )
+        return result
+
+    async def dead_letters(self, bot_id: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", f"/api/v1/bots/{bot_id}/dead-letters")
+        return result
+
+    async def replay_dead_letters(self, bot_id: int) -> int:
+        result: dict[str, int] = await self.call(
+            "POST", f"/api/v1/bots/{bot_id}/dead-letters/replay"
+        )
+        return result["replayed"]

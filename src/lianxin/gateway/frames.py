@@ -107,6 +107,15 @@ class Presence(_Frame):
     users: list[PosInt] = Field(max_length=500)
 
 
+class Callback(_Frame):
+    """Press an inline button of a bot's message (its ``data``)."""
+
+    t: Literal["callback"]
+    chat: PosInt
+    seq: PosInt
+    data: str = Field(min_length=1, max_length=64)
+
+
 ClientFrame = Annotated[
     Hello
     | Ping
@@ -120,7 +129,8 @@ ClientFrame = Annotated[
     | Forward
     | History
     | Sync
-    | Presence,
+    | Presence
+    | Callback,
     Field(discriminator="t"),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lianxin.actions import edits, messages, presence, reactions
+from lianxin.actions import bot_callbacks, edits, messages, presence, reactions
 from lianxin.errors import Code, LianxinError
 from lianxin.gateway import frames
 
@@ -78,6 +78,9 @@ async def handle(session: Session, frame: frames.ClientFrame) -> dict[str, Any] 
         case frames.Presence():
             users = await presence.access_presence(svc, me, list(frame.users))
             return {"t": "presence_list", "r": frame.r, "users": users}
+        case frames.Callback():
+            pressed = await bot_callbacks.do_press(svc, me, frame.chat, frame.seq, frame.data)
+            return _ok(frame.r, **pressed)
         case frames.Hello():
             raise LianxinError(Code.bad_frame, "already said hello")
     return None

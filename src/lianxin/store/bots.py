@@ -11,7 +11,7 @@ webhook retry state, and are deleted once acknowledged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import (
@@ -267,7 +267,7 @@ async def chats_with_news(conn: AsyncConnection, bot_id: int) -> Sequence[Row[An
         )
         .where(members.c.user_id == bot_id, upto > start)
     )
-    return (await conn.execute(stmt)).all()
+    return cast("Sequence[Row[Any]]", (await conn.execute(stmt)).all())
 
 
 async def set_cursor_txn(conn: AsyncConnection, bot_id: int, chat_id: int, seq: int) -> None:
