@@ -34,8 +34,8 @@ def is_public(ip: IP) -> bool:
     unspecified, shared (CGNAT) or documentation space."""
     if isinstance(ip, IPv6Address):
         inner = embedded_ipv4(ip)
-        if inner is not None and not is_public(inner):
-            return False
+        if inner is not None:  # reaches that IPv4 address: judge it
+            return is_public(inner)
         if ip.teredo is not None:
             return False
     return bool(ip.is_global) and not (
