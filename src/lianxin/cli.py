@@ -20,6 +20,7 @@ from lianxin import __version__
 from lianxin.bench.command import bench
 from lianxin.config import Settings
 from lianxin.errors import LianxinError
+from lianxin.sticker_command import stickers
 
 if TYPE_CHECKING:  # the database stack loads only for commands that use it: --help stays fast
     from lianxin.store.db import Database
@@ -135,6 +136,7 @@ def main() -> None:
 
 # `lianxin bench SCENARIO ...` lives in its own package (see docs/performance.md).
 main.add_command(bench)
+main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_command.py)
 
 
 @main.command()
@@ -264,5 +266,86 @@ def _checked(check: Callable[[], str], option: str) -> str:
     """Run an action's ``check_*`` on a flag, turning its refusal into a usage error."""
     try:
         return check()
+    except LianxinError as exc:
+        raise click.BadParameter(exc.message, param_hint=f"'{option}'") from None
+
+
+@main.group()
+def official() -> None:
+    """Operator tools for official accounts (see docs/official-accounts.md)."""
+
+
+@official.command("create")
+@click.option(
+    "--owner", required=True, metavar="HANDLE", help="The owner's Lianxin ID (or phone number)."
+)
+@click.option("--name", required=True, help="The account's display name (1 to 64 characters).")
+@click.option("--handle", metavar="HANDLE", help="A Lianxin ID for the account itself.")
+@click.option("--description", default="", help="What the account is for (up to 500 characters).")
+@common
+def official_create(
+    owner: str, name: str, handle: str | None, description: str, **options: Any
+) -> None:
+    """Create an official account owned by an existing user; print its id.
+
+    The owner then manages it with their own sign-in (REST /api/v1/official/...).
+    """
+    from lianxin.actions.accounts import check_handle, check_name
+    from lianxin.actions.official import check_description, do_create_account, find_person
+
+    settings = _settings(**options)
+    name = _checked(lambda: check_name(name), "--name")
+    if handle is not None:
+        _checked(lambda: check_handle(handle), "--handle")
+    _checked(lambda: check_description(description), "--description")
+
+    async def create(database: Database) -> dict[str, Any]:
+        svc = _offline_services(settings, database)
+        owner_id = await _refused_as_usage(find_person(svc, owner), "--owner")
+        return await _refused_as_usage(
+            do_create_account(
+                svc, owner_id, name=name, handle=handle, description=description
+            ),
+            "--handle",
+        )
+
+    made = _with_database(settings, create)
+    click.echo(f"official account {made['id']} {made['name']} (owner {made['owner']})", err=True)
+    click.echo(made["id"])
+
+
+@official.command("verify")
+@click.argument("account", metavar="HANDLE")
+@click.option("--revoke", is_flag=True, help="Remove the verified badge instead.")
+@common
+def official_verify(account: str, revoke: bool, **options: Any) -> None:
+    """Give an official account (by Lianxin ID or id) the verified badge, or take it away."""
+    from lianxin.actions.official import do_verify
+
+    settings = _settings(**options)
+
+    async def verify(database: Database) -> dict[str, Any]:
+        svc = _offline_services(settings, database)
+        return await _refused_as_usage(do_verify(svc, account, not revoke), "HANDLE")
+
+    row = _with_database(settings, verify)
+    state = "verified" if row["verified"] else "not verified"
+    click.echo(f"official account {row['id']} {row['name']}: {state}")
+
+
+def _offline_services(settings: Settings, database: Database) -> Any:
+    """Services for an operator command: no bus or SMS traffic leaves this process."""
+    from lianxin.bus import MemoryBus
+    from lianxin.clock import Clock
+    from lianxin.services import Services
+    from lianxin.sms import ConsoleSms
+
+    return Services(settings, database, MemoryBus(), ConsoleSms(), Clock())
+
+
+async def _refused_as_usage(work: Awaitable[T], option: str) -> T:
+    """An action's refusal (unknown user, taken ID, ...) is the operator's to fix: status 2."""
+    try:
+        return await work
     except LianxinError as exc:
         raise click.BadParameter(exc.message, param_hint=f"'{option}'") from None

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import messages
-from lianxin.actions.accounts import Identity, check_handle, check_name
+from lianxin.actions.accounts import Identity, check_handle, check_name, normalize_phone
 from lianxin.actions.chats import ensure_direct_txn, list_chats, publish_event
 from lianxin.actions.official_menu import check_menu
 from lianxin.errors import Code, LianxinError
@@ -148,6 +148,20 @@ async def do_create_account(
         raise LianxinError(Code.handle_taken, "this Lianxin ID is taken") from None
     assert row is not None
     return view(row, owner=True)
+
+
+async def find_person(svc: Services, ref: str) -> int:
+    """Operator path: a person by Lianxin ID or phone number (for ``--owner``)."""
+    ref = ref.strip()
+    async with svc.db.read() as conn:
+        if ref[:1].isalpha():
+            row = await accounts_store.get_user_by_handle(conn, ref)
+        else:
+            phone = normalize_phone(ref, svc.settings.default_region)
+            row = await accounts_store.get_user_by_phone(conn, phone)
+    if row is None or row.is_bot:
+        raise LianxinError(Code.not_found, f"no user with the Lianxin ID or number {ref!r}")
+    return int(row.id)
 
 
 async def list_owned(svc: Services, me: Identity) -> list[dict[str, Any]]:
