@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lianxin.actions import records, shared_kinds, stickers
 from lianxin.actions import records, shared_kinds, stickers
 from lianxin.actions.accounts import Identity
 from lianxin.actions.bot_kinds import check_card_kind, check_rich_kind
@@ -67,6 +69,10 @@ async def check_text_kind(
 
 KINDS: dict[str, ContentCheck] = {
     "text": check_text_kind,
+    "location": shared_kinds.check_location_kind,
+    "contact": shared_kinds.check_contact_kind,
+    "chat_record": records.check_record_kind,
+    "sticker": stickers.check_sticker_kind,
     "rich": check_rich_kind,  # bots only
     "card": check_card_kind,  # bots only
     "location": shared_kinds.check_location_kind,
@@ -83,6 +89,21 @@ def content_check(kind: str) -> ContentCheck:
     if check is None:
         raise LianxinError(Code.bad_request, f"unknown message kind {kind!r}")
     return check
+
+
+# Data keys that describe a message's place in its chat, not what it carries.
+CONTEXT_KEYS = ("forwarded", "reply", "link")
+
+
+def forward_content(row: Any) -> dict[str, Any] | None:
+    """The content that sends a copy of a stored message again (checked by its kind).
+
+    A chat record is re-sent by reference, so the forwarder's right to read it is checked.
+    """
+    if row.kind == "chat_record":
+        return {"record": {"chat": row.chat_id, "seq": row.seq}}
+    data = orjson.loads(row.data) if row.data else {}
+    return {k: v for k, v in data.items() if k not in CONTEXT_KEYS} or None
 
 
 # Data keys that describe a message's place in its chat, not what it carries.

@@ -385,6 +385,82 @@ class Client:
         result: list[dict[str, Any]] = await self.call("GET", "/api/v1/friends/tags")
         return result
 
+    async def my_qr(self, *, rotate: bool = False) -> dict[str, Any]:
+        """My personal code (``token``, ``url``); ``rotate`` makes a new one, voiding the old."""
+        if rotate:
+            result: dict[str, Any] = await self.call("POST", "/api/v1/me/qr/rotate")
+        else:
+            result = await self.call("GET", "/api/v1/me/qr")
+        return result
+
+    async def qr_image(self, path: str, fmt: str = "svg") -> bytes:
+        """An image endpoint's bytes (``/api/v1/me/qr/image``, ``.../invite/image``...)."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        resp = await self._http.get(path, params={"format": fmt}, headers=headers)
+        if resp.status_code >= 400:
+            body = resp.json()
+            raise ApiError(resp.status_code, body.get("code", "error"), body.get("message", ""))
+        return resp.content
+
+    async def resolve_qr(self, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/api/v1/qr/{token}")
+        return result
+
+    async def group_invite(self, chat_id: int, *, regenerate: bool = False) -> dict[str, Any]:
+        method = "POST" if regenerate else "GET"
+        result: dict[str, Any] = await self.call(method, f"/api/v1/chats/{chat_id}/invite")
+        return result
+
+    async def revoke_group_invite(self, chat_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/chats/{chat_id}/invite")
+
+    async def set_join_approval(self, chat_id: int, approval: bool) -> dict[str, bool]:
+        path = f"/api/v1/chats/{chat_id}/join-approval"
+        result: dict[str, bool] = await self.call("PUT", path, json={"approval": approval})
+        return result
+
+    async def join_by_qr(self, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/api/v1/qr/{token}/join")
+        return result
+
+    async def join_requests(self, chat_id: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call(
+            "GET", f"/api/v1/chats/{chat_id}/join-requests"
+        )
+        return result
+
+    async def decide_join(self, chat_id: int, request_id: int, approve: bool) -> dict[str, Any]:
+        verb = "approve" if approve else "decline"
+        path = f"/api/v1/chats/{chat_id}/join-requests/{request_id}/{verb}"
+        result: dict[str, Any] = await self.call("POST", path)
+        return result
+
+    async def qr_login_start(self, device_name: str = "web") -> dict[str, Any]:
+        """Browser side: a sign-in code (``token`` to show, ``secret`` to keep)."""
+        body = {"device_name": device_name}
+        result: dict[str, Any] = await self.call("POST", "/api/v1/qr/login", json=body)
+        return result
+
+    async def qr_login_scan(self, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/api/v1/qr/login/{token}/scan")
+        return result
+
+    async def qr_login_confirm(self, token: str) -> None:
+        await self.call("POST", f"/api/v1/qr/login/{token}/confirm")
+
+    async def qr_login_wait(
+        self, token: str, secret: str, timeout_s: float = 25.0
+    ) -> dict[str, Any]:
+        """Browser side: wait for the confirmation; once signed in, this client uses the token."""
+        body = {"secret": secret, "timeout_s": timeout_s}
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/qr/login/{token}/wait", json=body
+        )
+        if result.get("status") == "signed_in":
+            self.token = result["token"]
+            self.account = result["user"]
+        return result
+
     # -- realtime ---------------------------------------------------------------------------
 
     def ws_url(self) -> str:
@@ -581,3 +657,155 @@ class Client:
             "POST", f"/api/v1/bots/{bot_id}/dead-letters/replay"
         )
         return result["replayed"]
+
+    # -- media ------------------------------------------------------------------------------
+
+    async def _raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request whose successful body is not JSON (media bytes); errors still raise."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(kwargs.pop("headers", None) or {})
+        resp = await self._http.request(method, path, headers=headers, **kwargs)
+        if resp.status_code >= 400:
+            try:
+                body = resp.json()
+            except ValueError:
+                body = {"code": "error", "message": resp.text[:200]}
+            raise ApiError(
+                resp.status_code,
+                body.get("code", "error"),
+                body.get("message", ""),
+                body.get("details"),
+            )
+        return resp
+
+    async def upload(
+        self, data: bytes, kind: str, *, name: str | None = None, mime: str | None = None
+    ) -> dict[str, Any]:
+        """Upload a whole file as one request; returns the media object (with ``id``)."""
+        params = {"kind": kind, **({"name": name} if name else {})}
+        headers = {"Content-Type": mime or "application/octet-stream"}
+        resp = await self._raw(
+            "POST", "/api/v1/media", params=params, content=data, headers=headers
+        )
+        result: dict[str, Any] = resp.json()
+        return result
+
+    async def start_upload(
+        self, kind: str, size: int, *, name: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"kind": kind, "size": size, **({"name": name} if name else {})}
+        result: dict[str, Any] = await self.call("POST", "/api/v1/uploads", json=body)
+        return result
+
+    async def upload_status(self, upload_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/api/v1/uploads/{upload_id}")
+        return result
+
+    async def upload_chunk(self, upload_id: str, offset: int, chunk: bytes) -> dict[str, Any]:
+        headers = {"Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
+        resp = await self._raw(
+            "PATCH", f"/api/v1/uploads/{upload_id}", content=chunk, headers=headers
+        )
+        result: dict[str, Any] = resp.json()
+        return result
+
+    async def finish_upload(self, upload_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/api/v1/uploads/{upload_id}/finish")
+        return result
+
+    async def cancel_upload(self, upload_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/uploads/{upload_id}")
+
+    async def upload_chunked(
+        self,
+        data: bytes,
+        kind: str,
+        *,
+        name: str | None = None,
+        chunk_size: int = 4 * 1024 * 1024,
+        upload_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Upload in chunks; pass ``upload_id`` to resume an interrupted upload where it stopped."""
+        if upload_id is None:
+            upload_id = (await self.start_upload(kind, len(data), name=name))["id"]
+        offset = int((await self.upload_status(upload_id))["offset"])
+        while offset < len(data):
+            state = await self.upload_chunk(upload_id, offset, data[offset : offset + chunk_size])
+            offset = int(state["offset"])
+        return await self.finish_upload(upload_id)
+
+    async def media(self, media_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/api/v1/media/{media_id}")
+        return result
+
+    async def download(
+        self, media_id: int, *, variant: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """The bytes of a media object or its ``thumb`` / ``preview`` / ``poster`` (pass
+        ``Range`` etc. in ``headers``); 304 / 206 come back as responses, errors raise."""
+        params = {"variant": variant} if variant else {}
+        return await self._raw(
+            "GET", f"/api/v1/media/{media_id}/content", params=params, headers=headers
+        )
+
+    async def send_media(
+        self, chat_id: int, kind: str, media_id: int, *, caption: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """Send an uploaded object as a photo, voice, video, file or view_once message."""
+        return await self.send(chat_id, kind, text=caption, content={"media": media_id}, **extra)
+
+    async def send_photo(
+        self, chat_id: int, media_id: int, *, caption: str | None = None
+    ) -> dict[str, Any]:
+        return await self.send_media(chat_id, "photo", media_id, caption=caption)
+
+    async def send_voice(self, chat_id: int, media_id: int) -> dict[str, Any]:
+        return await self.send_media(chat_id, "voice", media_id)
+
+    async def send_video(
+        self, chat_id: int, media_id: int, *, caption: str | None = None
+    ) -> dict[str, Any]:
+        return await self.send_media(chat_id, "video", media_id, caption=caption)
+
+    async def send_file(
+        self, chat_id: int, media_id: int, *, caption: str | None = None
+    ) -> dict[str, Any]:
+        return await self.send_media(chat_id, "file", media_id, caption=caption)
+
+    async def send_view_once(self, chat_id: int, media_id: int) -> dict[str, Any]:
+        return await self.send_media(chat_id, "view_once", media_id)
+
+    async def open_view_once(self, chat_id: int, seq: int) -> bytes:
+        """The photo of a view-once message; works once per recipient."""
+        resp = await self._raw("POST", f"/api/v1/chats/{chat_id}/messages/{seq}/open")
+        return resp.content
+
+    async def mark_played(self, chat_id: int, seq: int) -> bool:
+        result = await self.call("POST", f"/api/v1/chats/{chat_id}/messages/{seq}/played")
+        return bool(result["played"])
+
+    async def media_marks(self, chat_id: int, seq: int) -> list[dict[str, Any]]:
+        result = await self.call("GET", f"/api/v1/chats/{chat_id}/messages/{seq}/marks")
+        marks: list[dict[str, Any]] = result["marks"]
+        return marks
+
+    async def album_add(
+        self, chat_id: int, media_id: int, *, caption: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"media": media_id, **({"caption": caption} if caption else {})}
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/chats/{chat_id}/album", json=body
+        )
+        return result
+
+    async def album(
+        self, chat_id: int, *, before: int | None = None, limit: int = 30
+    ) -> dict[str, Any]:
+        params: dict[str, int] = {"limit": limit, **({"before": before} if before else {})}
+        result: dict[str, Any] = await self.call(
+            "GET", f"/api/v1/chats/{chat_id}/album", params=params
+        )
+        return result
+
+    async def album_remove(self, chat_id: int, entry_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/chats/{chat_id}/album/{entry_id}")
