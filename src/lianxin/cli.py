@@ -22,6 +22,7 @@ from lianxin.config import Settings
 from lianxin.errors import LianxinError
 from lianxin.sticker_command import stickers
 from lianxin.sticker_command import stickers
+from lianxin.sticker_command import stickers
 
 if TYPE_CHECKING:  # the database stack loads only for commands that use it: --help stays fast
     from lianxin.store.db import Database
@@ -137,6 +138,7 @@ def main() -> None:
 
 # `lianxin bench SCENARIO ...` lives in its own package (see docs/performance.md).
 main.add_command(bench)
+main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_command.py)
 main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_command.py)
 main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_command.py)
 
