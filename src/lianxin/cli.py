@@ -21,8 +21,6 @@ from lianxin.bench.command import bench
 from lianxin.config import Settings
 from lianxin.errors import LianxinError
 from lianxin.sticker_command import stickers
-from lianxin.sticker_command import stickers
-from lianxin.sticker_command import stickers
 
 if TYPE_CHECKING:  # the database stack loads only for commands that use it: --help stays fast
     from lianxin.store.db import Database
@@ -138,8 +136,6 @@ def main() -> None:
 
 # `lianxin bench SCENARIO ...` lives in its own package (see docs/performance.md).
 main.add_command(bench)
-main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_command.py)
-main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_command.py)
 main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_command.py)
 
 

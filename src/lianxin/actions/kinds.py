@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import records, shared_kinds, stickers
 from lianxin.actions import records, shared_kinds, stickers
 from lianxin.actions.accounts import Identity
 from lianxin.actions.bot_kinds import check_card_kind, check_rich_kind
@@ -89,21 +87,6 @@ def content_check(kind: str) -> ContentCheck:
     if check is None:
         raise LianxinError(Code.bad_request, f"unknown message kind {kind!r}")
     return check
-
-
-# Data keys that describe a message's place in its chat, not what it carries.
-CONTEXT_KEYS = ("forwarded", "reply", "link")
-
-
-def forward_content(row: Any) -> dict[str, Any] | None:
-    """The content that sends a copy of a stored message again (checked by its kind).
-
-    A chat record is re-sent by reference, so the forwarder's right to read it is checked.
-    """
-    if row.kind == "chat_record":
-        return {"record": {"chat": row.chat_id, "seq": row.seq}}
-    data = orjson.loads(row.data) if row.data else {}
-    return {k: v for k, v in data.items() if k not in CONTEXT_KEYS} or None
 
 
 # Data keys that describe a message's place in its chat, not what it carries.

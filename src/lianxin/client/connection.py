@@ -213,13 +213,6 @@ class Connection:
         frame = {"t": "react", "chat": chat, "seq": seq, "emoji": emoji, "on": on}
         return await self.request(frame)
 
-    async def edit(self, chat: int, seq: int, text: str) -> dict[str, Any]:
-        return await self.request({"t": "edit", "chat": chat, "seq": seq, "text": text})
-
-    async def react(self, chat: int, seq: int, emoji: str, *, on: bool = True) -> dict[str, Any]:
-        frame = {"t": "react", "chat": chat, "seq": seq, "emoji": emoji, "on": on}
-        return await self.request(frame)
-
     async def history(self, chat: int, **page: Any) -> dict[str, Any]:
         return await self.request({"t": "history", "chat": chat, **page})
 
