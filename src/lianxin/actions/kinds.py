@@ -73,10 +73,6 @@ KINDS: dict[str, ContentCheck] = {
     "sticker": stickers.check_sticker_kind,
     "rich": check_rich_kind,  # bots only
     "card": check_card_kind,  # bots only
-    "location": shared_kinds.check_location_kind,
-    "contact": shared_kinds.check_contact_kind,
-    "chat_record": records.check_record_kind,
-    "sticker": stickers.check_sticker_kind,
     "template": check_template_kind,  # official accounts only
 }
 
