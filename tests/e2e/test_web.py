@@ -1,183 +1,37 @@
 """The web client in a real browser: two people sign up, befriend, chat, make a group, go offline.
 
-Drives Debian's Chromium (``/usr/bin/chromium``) with Playwright against an in-thread
-server that serves the built client (``make web``). Screenshots of the main screens at
-phone and desktop sizes go to ``test-artifacts/`` on every run.
+Screenshots of the main screens at phone and desktop sizes go to ``test-artifacts/`` on
+every run (see ``tests/e2e/web.py`` for the browser and server set-up).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from lianxin.app import WEB_DIST
-from tests import harness
+from tests.e2e.web import (
+    DESKTOP,
+    MARKS,
+    PHONE,
+    expect,
+    new_page,
+    open_chat,
+    rest_signup,
+    rest_user,
+    send,
+    session,
+    shoot,
+    sign_up,
+    to_tab,
+    wait_code,
+)
 from tests.harness import ServerThread, next_phone
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-Browser = playwright_sync.Browser
-Page = playwright_sync.Page
-expect = playwright_sync.expect
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
-    pytest.mark.skipif(
-        not (WEB_DIST / "index.html").is_file(), reason="web client not built (make web)"
-    ),
-    pytest.mark.timeout(120),
-]
-
-
-@pytest.fixture(scope="module")
-def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    srv = ServerThread(harness.test_settings(tmp_path_factory.mktemp("web"))).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-LOGS: list[str] = []
-PAGES: list[Any] = []
-
-
-def new_page(browser: Any, size: dict[str, int], locale: str = "en-US") -> Any:
-    ctx = browser.new_context(viewport=size, locale=locale, service_workers="block")
-    ctx.set_default_timeout(10_000)
-    ctx.on("page", watch)
-    return ctx.new_page()
-
-
-def watch(page: Any) -> None:
-    PAGES.append(page)
-    page.on("console", lambda m: LOGS.append(f"[{m.type}] {m.text}"))
-    page.on("pageerror", lambda e: LOGS.append(f"[pageerror] {e}"))
-
-
-@pytest.fixture(autouse=True)
-def evidence(request: pytest.FixtureRequest) -> Iterator[None]:
-    """On failure: a screenshot of every open page and the browser console, to debug from."""
-    LOGS.clear()
-    PAGES.clear()
-    yield
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        for i, page in enumerate(PAGES):
-            if not page.is_closed():
-                page.screenshot(path=str(ARTIFACTS / f"failure-{request.node.name}-{i}.png"))
-        print("\n".join(LOGS[-60:]))
-
-
-def wait_code(srv: ServerThread, phone: str) -> str:
-    deadline = time.time() + 10
-    while phone not in srv.sms.codes:
-        assert time.time() < deadline, "no sign-in code was sent"
-        time.sleep(0.05)
-    return srv.sms.codes.pop(phone)
-
-
-def sign_up(page: Any, srv: ServerThread, name: str, shots: str | None = None) -> str:
-    phone = next_phone()
-    page.goto(srv.url + "/")
-    expect(page.get_by_test_id("signin")).to_be_visible()
-    if shots:
-        shoot(page, shots)
-    page.get_by_label("Phone number").fill(phone)
-    page.get_by_role("button", name="Send code").click()
-    page.get_by_label("Sign-in code").fill(wait_code(srv, phone))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Your name").fill(name)
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Chats")).to_be_visible()
-    expect(page.get_by_test_id("conn-status")).to_have_count(0)
-    return phone
-
-
-def shoot(page: Any, name: str) -> None:
-    """Screenshots at phone and desktop size, then back to the page's own size."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    own = page.viewport_size
-    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(120)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
-    page.set_viewport_size(own)
-
-
-def session(page: Any) -> dict[str, Any]:
-    raw = page.evaluate("localStorage.getItem('lx.session')")
-    assert raw, "not signed in"
-    data: dict[str, Any] = json.loads(raw)
-    return data
-
-
-def to_tab(page: Any, name: str) -> None:
-    """Open a main tab; on a phone, first leave the screen that covers the tabs."""
-    back = page.get_by_role("link", name="Back")
-    if back.count() and back.first.is_visible():
-        back.first.click()
-    page.get_by_test_id(f"nav-{name}").click()
-
-
-def open_chat(page: Any, title: str) -> None:
-    to_tab(page, "chats")
-    page.get_by_test_id("chat-row").filter(has_text=title).first.click()
-    expect(page.get_by_test_id("chat-title")).to_have_text(title)
-
-
-def send(page: Any, text: str) -> None:
-    box = page.get_by_test_id("composer")
-    box.fill(text)
-    box.press("Enter")
-
-
-def rest_user(srv: ServerThread, name: str) -> tuple[httpx.Client, int]:
-    http, body = rest_signup(srv, name)
-    return http, int(body["user"]["id"])
-
-
-def rest_signup(srv: ServerThread, name: str) -> tuple[httpx.Client, dict[str, Any]]:
-    http = httpx.Client(base_url=srv.url, timeout=10)
-    phone = next_phone()
-    http.post("/api/v1/auth/code", json={"phone": phone}).raise_for_status()
-    resp = http.post(
-        "/api/v1/auth/verify",
-        json={"phone": phone, "code": wait_code(srv, phone), "name": name, "device_name": "rest"},
-    )
-    resp.raise_for_status()
-    body: dict[str, Any] = resp.json()
-    http.headers["Authorization"] = f"Bearer {body['token']}"
-    return http, body
+pytestmark = MARKS
 
 
 def test_two_people_chat_in_the_browser(web_server: ServerThread, browser: Any) -> None:

@@ -13,7 +13,7 @@ function ChatRow({ client, chat, active, onMenu }: { client: Client; chat: ChatS
   const nameOf = store.userName.bind(store);
   const pending = client.outbox.forChat(chat.id);
   const lastPending = pending[pending.length - 1];
-  const typing = store.typingIn(chat.id).length > 0;
+  const typing = chat.active && store.typingIn(chat.id).length > 0;
   const mentioned = store.mentionIn(chat.id) !== undefined;
   const press = useLongPress((at) => onMenu(chat, at));
   let line = preview(chat.last, store.myId, nameOf, chat.kind === "group");

@@ -5,6 +5,7 @@ import { relative } from "../format";
 import { LANGS, getLang, setLang, t, type Lang } from "../i18n";
 import type { Device } from "../types";
 import { Avatar, Icon } from "./common";
+import { Confirm } from "./Dialog";
 
 export function MePage({ client }: { client: Client }) {
   const me = client.store.state.me;
@@ -14,6 +15,7 @@ export function MePage({ client }: { client: Client }) {
   const [devices, setDevices] = useState<Device[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState<Device | null>(null);
 
   useEffect(() => {
     setName(me?.name ?? "");
@@ -53,6 +55,7 @@ export function MePage({ client }: { client: Client }) {
   const signOutDevice = async (id: number) => {
     try {
       await client.api.signOutDevice(id);
+      client.toast(t("me.device_signed_out"));
       await loadDevices();
     } catch (err) {
       client.toast(errorText(err));
@@ -122,14 +125,14 @@ export function MePage({ client }: { client: Client }) {
           <h2 class="section-title">{t("me.devices")}</h2>
           <ul class="device-list">
             {devices.map((d) => (
-              <li class="device-row" key={d.id}>
+              <li class="device-row" key={d.id} data-testid="device">
                 <Icon name="device" />
                 <span class="device-main">
                   <strong>{d.name}</strong>
                   <span class="muted small">{d.current ? t("me.this_device") : d.last_active_at ? t("me.last_active", { when: relative(d.last_active_at) }) : ""}</span>
                 </span>
                 {d.current ? null : (
-                  <button class="btn small" type="button" onClick={() => void signOutDevice(d.id)}>
+                  <button class="btn small" type="button" onClick={() => setRevoking(d)} data-testid="device-sign-out">
                     {t("me.sign_out_device")}
                   </button>
                 )}
@@ -143,7 +146,10 @@ export function MePage({ client }: { client: Client }) {
               onClick={() =>
                 void client.api
                   .signOutOthers()
-                  .then(loadDevices)
+                  .then((r) => {
+                    client.toast(t("me.sign_out_others_done", { n: r.signed_out.length }));
+                    return loadDevices();
+                  })
                   .catch((e) => client.toast(errorText(e)))
               }
             >
@@ -151,6 +157,16 @@ export function MePage({ client }: { client: Client }) {
             </button>
           ) : null}
         </div>
+        {revoking ? (
+          <Confirm
+            title={t("me.sign_out_device")}
+            text={t("me.sign_out_device_confirm", { name: revoking.name })}
+            action={t("me.sign_out_device")}
+            danger
+            onClose={() => setRevoking(null)}
+            onConfirm={() => void signOutDevice(revoking.id)}
+          />
+        ) : null}
         <button class="btn danger wide" type="button" onClick={() => void client.signOut()} data-testid="sign-out">
           {t("me.sign_out")}
         </button>

@@ -1,0 +1,168 @@
+"""Shared helpers for the browser tests: pages, sign-up, screenshots and REST-made users.
+
+The browser is Debian's Chromium (``/usr/bin/chromium``, ``make chromium``) driven by
+Playwright against an in-thread server serving the built client (``make web``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from lianxin.app import WEB_DIST
+from tests.harness import ServerThread, next_phone
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+# Every browser test module sets `pytestmark = MARKS`.
+MARKS = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
+    pytest.mark.skipif(
+        not (WEB_DIST / "index.html").is_file(), reason="web client not built (make web)"
+    ),
+    pytest.mark.timeout(180),
+]
+
+LOGS: list[str] = []
+PAGES: list[Any] = []
+
+
+def new_page(browser: Any, size: dict[str, int], locale: str = "en-US", **ctx: Any) -> Any:
+    context = browser.new_context(viewport=size, locale=locale, service_workers="block", **ctx)
+    context.set_default_timeout(10_000)
+    context.on("page", watch)
+    return context.new_page()
+
+
+def watch(page: Any) -> None:
+    PAGES.append(page)
+    page.on("console", lambda m: LOGS.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: LOGS.append(f"[pageerror] {e}"))
+
+
+def wait_code(srv: ServerThread, phone: str) -> str:
+    deadline = time.time() + 10
+    while phone not in srv.sms.codes:
+        assert time.time() < deadline, "no sign-in code was sent"
+        time.sleep(0.05)
+    return srv.sms.codes.pop(phone)
+
+
+def sign_up(page: Any, srv: ServerThread, name: str, shots: str | None = None) -> str:
+    phone = next_phone()
+    page.goto(srv.url + "/")
+    expect(page.get_by_test_id("signin")).to_be_visible()
+    if shots:
+        shoot(page, shots)
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_role("button", name="Send code").click()
+    page.get_by_label("Sign-in code").fill(wait_code(srv, phone))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Chats")).to_be_visible()
+    expect(page.get_by_test_id("conn-status")).to_have_count(0)
+    return phone
+
+
+def shoot(page: Any, name: str) -> None:
+    """Screenshots at phone and desktop size, then back to the page's own size."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    own = page.viewport_size
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
+    page.set_viewport_size(own)
+    page.wait_for_timeout(100)
+
+
+def session(page: Any) -> dict[str, Any]:
+    raw = page.evaluate("localStorage.getItem('lx.session')")
+    assert raw, "not signed in"
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def to_tab(page: Any, name: str) -> None:
+    """Open a main tab; on a phone, first leave the screen that covers the tabs."""
+    back = page.get_by_role("link", name="Back")
+    if back.count() and back.first.is_visible():
+        back.first.click()
+    page.get_by_test_id(f"nav-{name}").click()
+
+
+def open_chat(page: Any, title: str) -> None:
+    to_tab(page, "chats")
+    page.get_by_test_id("chat-row").filter(has_text=title).first.click()
+    expect(page.get_by_test_id("chat-title")).to_have_text(title)
+
+
+def send(page: Any, text: str) -> None:
+    box = page.get_by_test_id("composer")
+    box.fill(text)
+    box.press("Enter")
+
+
+def rest_user(srv: ServerThread, name: str) -> tuple[httpx.Client, int]:
+    http, body = rest_signup(srv, name)
+    return http, int(body["user"]["id"])
+
+
+def rest_signup(srv: ServerThread, name: str) -> tuple[httpx.Client, dict[str, Any]]:
+    http = httpx.Client(base_url=srv.url, timeout=10)
+    phone = next_phone()
+    http.post("/api/v1/auth/code", json={"phone": phone}).raise_for_status()
+    resp = http.post(
+        "/api/v1/auth/verify",
+        json={"phone": phone, "code": wait_code(srv, phone), "name": name, "device_name": "rest"},
+    )
+    resp.raise_for_status()
+    body: dict[str, Any] = resp.json()
+    http.headers["Authorization"] = f"Bearer {body['token']}"
+    return http, body
+
+
+def befriend(a: httpx.Client, b: httpx.Client, b_id: int) -> int:
+    """A asks, B accepts; the id of their direct chat."""
+    req = a.post("/api/v1/friend-requests", json={"user_id": b_id, "greeting": ""})
+    req.raise_for_status()
+    accepted = b.post(f"/api/v1/friend-requests/{req.json()['id']}/accept")
+    accepted.raise_for_status()
+    return int(accepted.json()["chat_id"])
+
+
+def open_signed_in(
+    browser: Any, srv: ServerThread, body: dict[str, Any], size: dict[str, int], **ctx: Any
+) -> Any:
+    """A page signed in as a REST-made user (their token in localStorage), on the chat list."""
+    page = new_page(browser, size, **ctx)
+    page.goto(srv.url + "/")
+    saved = {"token": body["token"], "userId": body["user"]["id"], "deviceId": body["device_id"]}
+    page.evaluate(f"localStorage.setItem('lx.session', {json.dumps(json.dumps(saved))})")
+    page.goto(srv.url + "/#/chats")
+    page.reload()
+    expect(page.get_by_role("heading", name="Chats")).to_be_visible()
+    expect(page.get_by_test_id("conn-status")).to_have_count(0)
+    return page
