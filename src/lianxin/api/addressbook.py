@@ -1,4 +1,4 @@
-"""Address-book upload and matches, and "X joined Lianxin" notices."""
+"""Address-book upload and matches, "X joined Lianxin" notices, friend suggestions."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from lianxin.actions import addressbook
-from lianxin.api.deps import Body, CurrentUser, Svc
+from lianxin.actions import addressbook, suggestions
+from lianxin.api.deps import Body, CurrentUser, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 
@@ -52,3 +52,15 @@ async def purge(svc: Svc, me: CurrentUser) -> dict[str, int]:
 @router.get("/contacts/joined", summary="Recent 'X joined Lianxin' notices")
 async def joined(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
     return await addressbook.list_joined(svc, me)
+
+
+@router.get("/suggestions", summary="People you may know, with the reason")
+async def suggestions_list(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
+    return await suggestions.list_suggestions(svc, me)
+
+
+@router.post(
+    "/suggestions/{user_id}/dismiss", summary="Hide a suggestion for good", status_code=204
+)
+async def dismiss(user_id: IdPath, svc: Svc, me: CurrentUser) -> None:
+    await suggestions.do_dismiss(svc, me, user_id)
