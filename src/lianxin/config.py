@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SmsProviderName = Literal["console", "webhook", "memory"]
@@ -67,10 +68,19 @@ class Settings(BaseSettings):
     addressbook_max_per_request: int = 5000
     addressbook_max_entries: int = 10_000
     addressbook_new_per_day: int = 10_000
-    nearby_ttl_s: int = 3600
-    nearby_radius_km: float = 10.0
     qr_group_ttl_s: int = 7 * 86_400
     qr_login_ttl_s: int = 120
+
+    # Bots (docs/bots.md). Rate limits are per bot, shared by every node.
+    bot_msgs_per_s: int = 30
+    bot_chat_msgs_per_min: int = 60
+    bot_poll_timeout_max_s: int = 50
+    # Webhooks: private / loopback / link-local targets only when an operator allows them.
+    webhook_allow_private: bool = False
+    webhook_timeout_s: float = 10.0
+    webhook_retry_max_s: int = 3600  # then the update is parked as a dead letter
+    webhook_backoff_max_s: int = 60
+    webhook_poll_interval_s: float = 1.0
 
     # Media (photos, voice, video, files). Blobs live under data_dir/media ("local") or in
     # an S3-compatible bucket ("s3", for clusters). The secret signs short-lived download
@@ -101,16 +111,11 @@ class Settings(BaseSettings):
     media_ffmpeg: str = "ffmpeg"
     media_ffprobe: str = "ffprobe"
 
-    # Bots (docs/bots.md). Rate limits are per bot, shared by every node.
-    bot_msgs_per_s: int = 30
-    bot_chat_msgs_per_min: int = 60
-    bot_poll_timeout_max_s: int = 50
-    # Webhooks: private / loopback / link-local targets only when an operator allows them.
-    webhook_allow_private: bool = False
-    webhook_timeout_s: float = 10.0
-    webhook_retry_max_s: int = 3600  # then the update is parked as a dead letter
-    webhook_backoff_max_s: int = 60
-    webhook_poll_interval_s: float = 1.0
+    # Official accounts: each broadcast is sent at most this many messages per second; a
+    # node holds a broadcast job by a lease that lapses (another node resumes) if it dies.
+    official_broadcast_rate: float = Field(default=50.0, gt=0)
+    official_broadcast_lease_s: float = Field(default=30.0, gt=0)
+    official_broadcast_poll_s: float = Field(default=1.0, gt=0)
 
     log_level: str = "info"
 

@@ -385,6 +385,14 @@ class Client:
         result: list[dict[str, Any]] = await self.call("GET", "/api/v1/friends/tags")
         return result
 
+    async def suggestions(self) -> list[dict[str, Any]]:
+        """People you may know: ``[{user, mutual_friends, groups, reason}]``."""
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/suggestions")
+        return result
+
+    async def dismiss_suggestion(self, user_id: int) -> None:
+        await self.call("POST", f"/api/v1/suggestions/{user_id}/dismiss")
+
     async def my_qr(self, *, rotate: bool = False) -> dict[str, Any]:
         """My personal code (``token``, ``url``); ``rotate`` makes a new one, voiding the old."""
         if rotate:
