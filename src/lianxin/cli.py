@@ -349,3 +349,95 @@ async def _refused_as_usage(work: Awaitable[T], option: str) -> T:
         return await work
     except LianxinError as exc:
         raise click.BadParameter(exc.message, param_hint=f"'{option}'") from None
+
+
+@main.group()
+def bot() -> None:
+    """Operator tools for bots (see docs/bots.md): create, list, rotate, revoke."""
+
+
+_owner = click.option(
+    "--owner", required=True, metavar="WHO", help="The owner's Lianxin ID or user id."
+)
+
+
+@bot.command("create")
+@_owner
+@click.option("--name", required=True, help="The bot's display name (1 to 64 characters).")
+@click.option("--handle", metavar="HANDLE", help="A Lianxin ID for the bot (default bot<id>).")
+@common
+def bot_create(owner: str, name: str, handle: str | None, **options: Any) -> None:
+    """Create a bot owned by an existing user and print its token.
+
+    The token (``<bot id>:<secret>``) goes to standard output alone and is never shown
+    again (only its hash is kept): use ``bot rotate`` if it is lost.
+    """
+    from lianxin.actions.accounts import check_handle, check_name
+    from lianxin.actions.bots import access_owner, do_create_bot
+
+    settings = _settings(**options)
+    name = _checked(lambda: check_name(name), "--name")
+    if handle is not None:
+        _checked(lambda: check_handle(handle), "--handle")
+
+    async def create(database: Database) -> dict[str, Any]:
+        svc = _offline_services(settings, database)
+        me = await _refused_as_usage(access_owner(svc, owner), "--owner")
+        return await _refused_as_usage(do_create_bot(svc, me, name, handle), "--handle")
+
+    made = _with_database(settings, create)
+    info = made["bot"]
+    click.echo(
+        f"bot {info['id']} @{info['handle']} {info['name']} (owner {info['owner']})", err=True
+    )
+    click.echo(made["token"])
+
+
+@bot.command("list")
+@_owner
+@common
+def bot_list(owner: str, **options: Any) -> None:
+    """List a user's bots: id, handle, whether the token works, webhook."""
+    from lianxin.actions.bots import access_owner, list_bots
+
+    settings = _settings(**options)
+
+    async def listing(database: Database) -> list[dict[str, Any]]:
+        svc = _offline_services(settings, database)
+        me = await _refused_as_usage(access_owner(svc, owner), "--owner")
+        return await list_bots(svc, me)
+
+    for info in _with_database(settings, listing):
+        state = "active" if info["token_active"] else "revoked"
+        click.echo(f"{info['id']}\t@{info['handle']}\t{state}\t{info['webhook'] or '-'}")
+
+
+def _bot_token_command(name: str, summary: str, rotate: bool) -> None:
+    @bot.command(name, help=summary)
+    @_owner
+    @click.argument("bot_id", type=click.IntRange(min=1))
+    @common
+    def run(owner: str, bot_id: int, **options: Any) -> None:
+        from lianxin.actions.bots import access_owner, do_revoke_token, do_rotate_token
+
+        settings = _settings(**options)
+
+        async def change(database: Database) -> str | None:
+            svc = _offline_services(settings, database)
+            me = await _refused_as_usage(access_owner(svc, owner), "--owner")
+            if rotate:
+                return await _refused_as_usage(do_rotate_token(svc, me, bot_id), "BOT_ID")
+            await _refused_as_usage(do_revoke_token(svc, me, bot_id), "BOT_ID")
+            return None
+
+        token = _with_database(settings, change)
+        done = "new token issued" if rotate else "token revoked"
+        click.echo(f"bot {bot_id}: {done}", err=True)
+        if token:
+            click.echo(token)
+
+
+_bot_token_command(
+    "rotate", "Issue a new token for BOT_ID and print it; the old one stops working.", True
+)
+_bot_token_command("revoke", "Revoke BOT_ID's token (and its webhook) until a rotate.", False)

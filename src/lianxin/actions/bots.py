@@ -87,12 +87,15 @@ async def authenticate_bot(svc: Services, token: str | None) -> Bot:
     return bot_from_row(row)
 
 
-async def access_owner(svc: Services, handle: str) -> Identity:
-    """The user an operator names by Lianxin ID (``lianxin bot create --owner``)."""
+async def access_owner(svc: Services, who: str) -> Identity:
+    """The user an operator names by Lianxin ID or user id (``lianxin bot create --owner``)."""
     async with svc.db.read() as conn:
-        row = await accounts_store.get_user_by_handle(conn, handle)
+        if who.isdigit():
+            row = await accounts_store.get_user(conn, int(who))
+        else:
+            row = await accounts_store.get_user_by_handle(conn, who.lstrip("@"))
     if row is None or row.is_bot:
-        raise LianxinError(Code.not_found, f"no user has the Lianxin ID {handle!r}")
+        raise LianxinError(Code.not_found, f"no user {who!r} (give a Lianxin ID or a user id)")
     return Identity(UserId(row.id), DeviceId(0))
 
 
