@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,9 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from lianxin import __version__
+from lianxin.actions import media as media_actions
 from lianxin.actions.broadcasts import BroadcastWorker
 from lianxin.api import addressbook, auth, chats, friends, me, messages, users
 from lianxin.api import bots as bots_api
+from lianxin.api import media as media_api
 from lianxin.api import official as official_api
 from lianxin.api import qr as qr_api
 from lianxin.api import reactions as reactions_api
@@ -28,6 +31,7 @@ from lianxin.config import Settings
 from lianxin.errors import Code, LianxinError
 from lianxin.gateway.hub import Hub
 from lianxin.gateway.session import Session
+from lianxin.media.storage import create_blob_store
 from lianxin.platform import native as bot_native
 from lianxin.platform.telegram import router as telegram_router
 from lianxin.platform.wakeups import HubWakeups
@@ -74,12 +78,14 @@ def create_app(
         )
         await upgrade(db.engine)
         bus = create_bus(settings.redis_url, prefix=settings.redis_prefix)
+        blob_store = create_blob_store(settings)
         services = Services(
             settings=settings,
             db=db,
             bus=bus,
             sms=sms or create_sms(settings),
             clock=clock or Clock(),
+            media=blob_store,
         )
         hub = Hub(bus)
         await hub.start()
@@ -90,15 +96,18 @@ def create_app(
         webhook_sender.start()
         broadcaster = BroadcastWorker(services)  # official-account broadcast jobs
         broadcaster.start()
+        sweeper = asyncio.create_task(media_actions.run_sweeper(services))  # view-once expiry
         try:
             yield
         finally:
+            sweeper.cancel()
             await broadcaster.stop()
             await webhook_sender.close()
             await app.state.bot_wakeups.close()
             await hub.close_all(1001, "server shutting down")
             await bus.close()
             await db.close()
+            await blob_store.close()
 
     app = FastAPI(
         title="Lianxin",
@@ -110,7 +119,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages, reactions_api, stickers_api, addressbook, qr_api, official_api, bots_api, bot_native, telegram_router):
+    for module in (auth, me, users, friends, chats, messages, media_api, reactions_api, stickers_api, addressbook, qr_api, official_api, bots_api, bot_native, telegram_router):
         app.include_router(module.router)
     _install_error_handlers(app)
 

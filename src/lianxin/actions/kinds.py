@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import records, shared_kinds, stickers
+from lianxin.actions import media_kinds, records, shared_kinds, stickers
 from lianxin.actions.accounts import Identity
 from lianxin.actions.bot_kinds import check_card_kind, check_rich_kind
 from lianxin.actions.official_kinds import check_template_kind
@@ -71,6 +71,11 @@ KINDS: dict[str, ContentCheck] = {
     "contact": shared_kinds.check_contact_kind,
     "chat_record": records.check_record_kind,
     "sticker": stickers.check_sticker_kind,
+    "photo": media_kinds.check_photo_kind,
+    "voice": media_kinds.check_voice_kind,
+    "video": media_kinds.check_video_kind,
+    "file": media_kinds.check_file_kind,
+    "view_once": media_kinds.check_view_once_kind,
     "rich": check_rich_kind,  # bots only
     "card": check_card_kind,  # bots only
     "template": check_template_kind,  # official accounts only

@@ -63,7 +63,7 @@ class LocalStore:
                     left -= len(chunk)
                 yield chunk
         finally:
-            await asyncio.to_thread(f.close)
+            f.close()  # no await here: a cancelled stream (client gone) must still close it
 
     async def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):

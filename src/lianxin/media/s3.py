@@ -74,7 +74,7 @@ class S3Store:
             while chunk := await asyncio.to_thread(body.read, READ_CHUNK):
                 yield chunk
         finally:
-            await asyncio.to_thread(body.close)
+            body.close()  # no await here: a cancelled stream (client gone) must still close it
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._s3.delete_object, Bucket=self.bucket, Key=self._key(key))

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
-    distinct,
     exists,
     func,
     insert,
@@ -168,8 +167,9 @@ async def sha_in_use(conn: AsyncConnection, sha256: str) -> bool:
 async def usage_bytes(conn: AsyncConnection, owner_id: int) -> int:
     """What counts against the owner's quota: each distinct content they keep, once."""
     kept = (
-        select(distinct(media.c.sha256).label("sha256"), media.c.size)
+        select(media.c.sha256, media.c.size)
         .where(media.c.owner_id == owner_id, media.c.gone_at.is_(None))
+        .distinct()
         .subquery()
     )
     total = (await conn.execute(select(func.coalesce(func.sum(kept.c.size), 0)))).scalar()
@@ -272,11 +272,9 @@ async def remove_album_entry_txn(conn: AsyncConnection, entry_id: int, now: int)
 async def album_page(
     conn: AsyncConnection, chat_id: int, *, before: int | None, limit: int
 ) -> list[Row[Any]]:
-    """Entries newest first, with their media rows joined in (``media_*`` columns)."""
+    """Entries newest first."""
     stmt = (
         select(album_entries)
-        .add_columns(*(c.label(f"media_{c.name}") for c in media.c))
-        .join(media, media.c.id == album_entries.c.media_id)
         .where(album_entries.c.chat_id == chat_id, album_entries.c.removed_at.is_(None))
         .order_by(album_entries.c.id.desc())
         .limit(limit)
@@ -284,3 +282,10 @@ async def album_page(
     if before is not None:
         stmt = stmt.where(album_entries.c.id < before)
     return list((await conn.execute(stmt)).all())
+
+
+async def get_media_many(conn: AsyncConnection, ids: list[int]) -> dict[int, Row[Any]]:
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(media).where(media.c.id.in_(ids)))).all()
+    return {int(r.id): r for r in rows}
