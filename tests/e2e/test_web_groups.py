@@ -108,6 +108,8 @@ def test_group_mentions_forward_select_and_roles(web_server: ServerThread, brows
     expect(box).to_have_value("@all ")
     box.press_sequentially("meeting at 8")
     box.press("Enter")
+    acked = a.get_by_test_id("message").filter(has_text="meeting at 8")
+    expect(acked).to_have_attribute("data-seq", re.compile(r"\d+"))
     meeting = last_text(bob_http, gid, "@all meeting at 8")
     assert meeting["mention_all"] is True
 
@@ -152,6 +154,9 @@ def test_group_mentions_forward_select_and_roles(web_server: ServerThread, brows
     picker = a.get_by_test_id("forward-picker")
     expect(picker).to_be_visible()
     shoot(a, "23-forward-picker")
+    a.emulate_media(color_scheme="dark")
+    shoot(a, "23-forward-picker-dark")
+    a.emulate_media(color_scheme="light")
     picker.get_by_test_id("forward-target").filter(has_text="Bob").click()
     expect(picker).to_have_count(0)
     open_chat(b, "Alice")
@@ -320,6 +325,15 @@ def test_chat_menu_archive_search_and_devices(web_server: ServerThread, browser:
     shoot(p, "29-chat-menu-phone")
     p.keyboard.press("Escape")
     expect(p.get_by_test_id("menu")).to_have_count(0)
+
+    # The same menu in Chinese, in dark mode.
+    p.evaluate("localStorage.setItem('lx.lang', 'zh')")
+    p.reload()
+    p.emulate_media(color_scheme="dark")
+    row.dispatch_event("pointerdown", {"pointerType": "touch", "clientX": 60, "clientY": 150})
+    expect(p.get_by_test_id("menu-archive")).to_have_text("归档")
+    expect(p.get_by_test_id("menu-pin")).to_have_text("置顶")
+    shoot(p, "30-chat-menu-zh-dark")
 
     alice_http.close()
     a.context.close()

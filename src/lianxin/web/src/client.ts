@@ -466,7 +466,7 @@ export class Client {
 
   toast(text: string): void {
     const id = this.toastId++;
-    this.toasts = [...this.toasts, { id, text }];
+    this.toasts = [...this.toasts.slice(-1), { id, text }]; // at most two at once
     this.changed();
     setTimeout(() => {
       this.toasts = this.toasts.filter((x) => x.id !== id);

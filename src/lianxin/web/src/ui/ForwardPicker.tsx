@@ -15,12 +15,12 @@ export function ForwardPicker({ client, fromChat, seqs, onClose, onDone }: { cli
     const n = await client.forward(fromChat, seqs, to);
     setBusy(false);
     if (n) {
-      client.toast(t("fwd.done", { n, chat: store.chatTitle(store.state.chats[to]) }));
+      client.toast(t("fwd.done", { chat: store.chatTitle(store.state.chats[to]) }));
       onDone(n);
     }
   };
   return (
-    <Dialog title={t("fwd.title", { n: seqs.length })} onClose={onClose} testId="forward-picker">
+    <Dialog title={t("fwd.title")} onClose={onClose} testId="forward-picker">
       <div class="search in-dialog">
         <Icon name="search" size={18} />
         <input

@@ -5,29 +5,40 @@ import type { ReadStats } from "../types";
 
 const REFRESH_MS = 10_000;
 
+// One answer per message, shared: the info dialog's fresh count also updates the inline one.
+const cache = new Map<string, ReadStats>();
+const listeners = new Set<() => void>();
+
+async function load(client: Client, chat: number, seq: number): Promise<void> {
+  try {
+    cache.set(`${chat}:${seq}`, await client.api.reads(chat, seq));
+    listeners.forEach((fn) => fn());
+  } catch {
+    // the count is a hint; the next refresh tries again
+  }
+}
+
 /** Read stats of one message, refreshed while shown (groups push no read marks to senders). */
 export function useReads(client: Client, chat: number, seq: number, live = true): ReadStats | null {
-  const [stats, setStats] = useState<ReadStats | null>(null);
+  const key = `${chat}:${seq}`;
+  const [stats, setStats] = useState<ReadStats | null>(cache.get(key) ?? null);
   useEffect(() => {
-    let gone = false;
-    const load = () =>
-      client.api
-        .reads(chat, seq)
-        .then((s) => !gone && setStats(s))
-        .catch(() => {});
-    void load();
-    const id = live ? setInterval(() => document.visibilityState === "visible" && void load(), REFRESH_MS) : undefined;
+    const on = () => setStats(cache.get(key) ?? null);
+    listeners.add(on);
+    on();
+    void load(client, chat, seq);
+    const id = live ? setInterval(() => document.visibilityState === "visible" && void load(client, chat, seq), REFRESH_MS) : undefined;
     return () => {
-      gone = true;
+      listeners.delete(on);
       if (id) clearInterval(id);
     };
-  }, [chat, seq, live]);
+  }, [key, live]);
   return stats;
 }
 
 export function readText(s: ReadStats): string {
   if (s.members > 0 && s.read >= s.members) return t("reads.all");
-  return t("reads.by", { n: s.read });
+  return s.read ? t("reads.by", { n: s.read }) : t("reads.none");
 }
 
 /** "Read by N" under my newest message in a group. */
