@@ -13,7 +13,7 @@ WEB    := src/lianxin/web
 WEB_SRC := $(shell find $(WEB)/src $(WEB)/public -type f ! -name '*.test.ts' 2>/dev/null) \
            $(WEB)/index.html $(WEB)/package.json $(WEB)/tsconfig.json $(WEB)/vite.config.ts
 
-.PHONY: run test lint typecheck unit install clean web web-test chromium
+.PHONY: run test lint typecheck unit install clean web web-test chromium ffmpeg
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ chromium:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update && apt-get install -y $$missing; fi
 
+# ffmpeg/ffprobe: video posters and durations, WebM/M4A voice notes (the server degrades without).
+ffmpeg:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || \
+	  { echo "installing: ffmpeg"; apt-get update && apt-get install -y ffmpeg; }
+
 run: $(STAMP) web
 	$(BIN)/lianxin serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
@@ -59,7 +64,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Web unit tests first, so the suite's closing line is pytest's summary.
-test: lint typecheck web chromium web-test
+test: lint typecheck web chromium ffmpeg web-test
 	$(BIN)/python -m pytest -q -rs
 
 clean:
