@@ -61,6 +61,11 @@ async def test_voice_longer_than_the_limit_is_refused(
 ) -> None:
     (alice,) = await people(server, closing, "Alice")
     await refused(alice.upload(samples.ogg_opus(61.0), "voice"), "too_large", 413)
+    exactly = await alice.upload(samples.ogg_opus(60.0), "voice")  # encoder padding is allowed
+    assert 59_900 <= exactly["duration_ms"] <= 60_500
+    if samples.FFMPEG is not None:
+        m4a = await alice.upload(samples.m4a(60.0), "voice")  # AAC priming makes it 60.01 s
+        assert 60_000 <= m4a["duration_ms"] <= 60_500
 
 
 @needs_ffmpeg

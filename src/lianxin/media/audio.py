@@ -22,6 +22,9 @@ from lianxin.media.ffmpeg import Tools
 
 BUCKETS = 64
 RATE = 8000  # enough to draw a waveform; ffmpeg resamples to it
+# Encoders pad (AAC priming, Opus pre-skip): a note recorded for exactly the limit may
+# decode a few milliseconds longer, so the limit has this much grace.
+GRACE_MS = 500
 
 
 class BadAudio(Exception):
@@ -90,7 +93,7 @@ def _measured(samples: npt.NDArray[np.float32], rate: int, max_s: float) -> Voic
     if samples.size == 0:
         raise BadAudio("the voice note has no sound in it")
     duration_ms = round(samples.size * 1000 / rate)
-    if duration_ms > max_s * 1000:
+    if duration_ms > max_s * 1000 + GRACE_MS:
         raise TooLong(duration_ms)
     return Voice(duration_ms, waveform(samples))
 
@@ -103,6 +106,6 @@ def _m4a_header_only(path: Path, max_s: float) -> Voice:
     length = getattr(getattr(parsed, "info", None), "length", None)
     if not length:
         raise BadAudio("this audio does not say how long it is")
-    if length > max_s:
+    if length * 1000 > max_s * 1000 + GRACE_MS:
         raise TooLong(int(length * 1000))
     return Voice(round(length * 1000), None)
