@@ -166,6 +166,21 @@ export class Api {
   reads(chat: number, seq: number) {
     return this.call<ReadStats>("GET", `/api/v1/chats/${chat}/messages/${seq}/reads`);
   }
+  edit(chat: number, seq: number, text: string) {
+    return this.call<{ message: ChatEvent; event: ChatEvent | null }>("PATCH", `/api/v1/chats/${chat}/messages/${seq}`, { text });
+  }
+  edits(chat: number, seq: number) {
+    return this.call<{ chat: number; seq: number; versions: { text: string; ts: number }[] }>("GET", `/api/v1/chats/${chat}/messages/${seq}/edits`);
+  }
+  react(chat: number, seq: number, emoji: string, on: boolean) {
+    const path = `/api/v1/chats/${chat}/messages/${seq}/reactions`;
+    return on
+      ? this.call<{ reactions: Record<string, number>; event: ChatEvent | null }>("POST", path, { emoji })
+      : this.call<{ reactions: Record<string, number>; event: ChatEvent | null }>("DELETE", `${path}/${encodeURIComponent(emoji)}`);
+  }
+  reactionSet() {
+    return this.call<{ reactions: string[] }>("GET", "/api/v1/reactions");
+  }
   recall(chat: number, seq: number) {
     return this.call<ChatEvent>("POST", `/api/v1/chats/${chat}/messages/${seq}/recall`);
   }

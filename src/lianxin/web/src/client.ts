@@ -354,6 +354,50 @@ export class Client {
     }
   }
 
+  /** Change the text of my message; resolves true when the server took it. */
+  async edit(chat: number, seq: number, text: string): Promise<boolean> {
+    const body = text.replace(/\s+$/, "");
+    if (!body.trim()) return false;
+    try {
+      const res = this.conn?.isOnline ? await this.conn.request({ t: "edit", chat, seq, text: body }) : await this.api.edit(chat, seq, body);
+      if (res.event) this.store.apply({ ...res.event, t: "ev" });
+      return true;
+    } catch (e) {
+      this.toast(errorText(e));
+      return false;
+    }
+  }
+
+  /** Add (on) or take back my reaction. */
+  async react(chat: number, seq: number, emoji: string, on: boolean): Promise<void> {
+    try {
+      const res = await this.api.react(chat, seq, emoji, on);
+      if (res.event) this.store.apply({ ...res.event, t: "ev" });
+      else {
+        const target = this.store.findEvent(chat, seq);
+        if (target) target.reactions = res.reactions;
+        this.store.setMyReaction(chat, seq, emoji, on);
+        this.store.emit();
+      }
+    } catch (e) {
+      this.toast(errorText(e));
+    }
+  }
+
+  private reactionList: Promise<string[]> | null = null;
+
+  /** The emoji the server accepts as reactions (asked once). */
+  reactionSet(): Promise<string[]> {
+    this.reactionList ??= this.api.reactionSet().then(
+      (r) => r.reactions,
+      (e) => {
+        this.reactionList = null;
+        throw e;
+      },
+    );
+    return this.reactionList;
+  }
+
   /** Forward messages (oldest first) into another chat; resolves how many went. */
   async forward(fromChat: number, seqs: number[], toChat: number): Promise<number> {
     let done = 0;

@@ -211,6 +211,29 @@ describe("Store", () => {
     expect(store.state.messages[10].map((e) => e.seq)).toEqual([2]);
   });
 
+  it("applies edits to the message and keeps them out of the list preview", () => {
+    store.apply({ t: "ev", ...ev(10, 1, 2, "helo") });
+    store.apply({ t: "ev", ...ev(10, 2, 2, "", { kind: "system", text: undefined, data: { type: "edit", by: 2, seq: 1, text: "hello", edited_at: 5 } }) });
+    const msg = store.findEvent(10, 1)!;
+    expect(msg.text).toBe("hello");
+    expect(msg.edited).toBe(true);
+    expect(store.lastShown(store.state.chats[10])?.seq).toBe(1);
+    expect(store.state.chats[10].unread).toBe(1);
+  });
+
+  it("sets reaction counts and remembers mine", () => {
+    store.apply({ t: "ev", ...ev(10, 1, 2, "nice") });
+    const react = (seq: number, user: number, on: boolean, counts: Record<string, number>) =>
+      store.apply({ t: "ev", ...ev(10, seq, user, "", { kind: "system", text: undefined, data: { type: "reaction", seq: 1, user, emoji: "👍", on, counts } }) });
+    react(2, 2, true, { "👍": 1 });
+    react(3, 1, true, { "👍": 2 });
+    expect(store.findEvent(10, 1)!.reactions).toEqual({ "👍": 2 });
+    expect(store.myReactionsOn(10, 1)).toEqual(["👍"]);
+    react(4, 1, false, { "👍": 1 });
+    expect(store.myReactionsOn(10, 1)).toEqual([]);
+    expect(store.findEvent(10, 1)!.reactions).toEqual({ "👍": 1 });
+  });
+
   it("round-trips through the cache snapshot", () => {
     store.apply({ t: "ev", ...ev(10, 1, 2) });
     const again = new Store();

@@ -14,6 +14,12 @@ import type {
 } from "./types";
 
 export const TYPING_MS = 6000;
+/** System events that change another message instead of showing a line of their own. */
+export const SILENT_SYSTEM = new Set(["edit", "reaction", "link_preview"]);
+
+export function isSilent(ev: ChatEvent): boolean {
+  return ev.kind === "system" && SILENT_SYSTEM.has(String(ev.data?.type ?? ""));
+}
 const CACHE_MESSAGES_PER_CHAT = 40;
 const CACHE_CHATS = 60;
 
@@ -34,6 +40,8 @@ export interface State {
   mentioned: Record<number, number>;
   /** Loaded member lists of groups (not cached across reloads). */
   members: Record<number, Member[]>;
+  /** "chat:seq" -> the emoji I reacted with (learnt from reaction events). */
+  myReactions: Record<string, string[]>;
 }
 
 export interface ApplyResult {
@@ -61,6 +69,7 @@ export function emptyState(): State {
     typing: {},
     mentioned: {},
     members: {},
+    myReactions: {},
   };
 }
 
@@ -120,6 +129,25 @@ export class Store {
 
   archivedCount(): number {
     return Object.values(this.state.chats).filter((c) => c.archived).length;
+  }
+
+  /** The newest event worth showing in the chat list (edits and reactions are not). */
+  lastShown(chat: ChatSummary): ChatEvent | null {
+    if (chat.last && !isSilent(chat.last)) return chat.last;
+    const list = this.state.messages[chat.id] ?? [];
+    for (let i = list.length - 1; i >= 0; i--) if (!isSilent(list[i])) return list[i];
+    return null;
+  }
+
+  /** Record my reaction when the server says nothing changed (I had it, or had not). */
+  setMyReaction(chat: number, seq: number, emoji: string, on: boolean): void {
+    const key = `${chat}:${seq}`;
+    const rest = (this.state.myReactions[key] ?? []).filter((x) => x !== emoji);
+    this.state.myReactions[key] = on ? [...rest, emoji] : rest;
+  }
+
+  myReactionsOn(chat: number, seq: number): string[] {
+    return this.state.myReactions[`${chat}:${seq}`] ?? [];
   }
 
   /** Unread seq mentioning me in this chat, if any. */
@@ -409,6 +437,28 @@ export class Store {
         if (s.mentioned[chatId] === d.seq) delete s.mentioned[chatId];
         break;
       }
+      case "edit": {
+        const target = s.messages[chatId]?.find((e) => e.seq === d.seq);
+        if (d.recalled || typeof d.text !== "string") break;
+        if (target && !target.recalled) Object.assign(target, { text: d.text, edited: true, edited_at: d.edited_at });
+        if (chat?.last && chat.last.seq === d.seq && !chat.last.recalled) chat.last = { ...chat.last, text: d.text, edited: true };
+        break;
+      }
+      case "reaction": {
+        const target = s.messages[chatId]?.find((e) => e.seq === d.seq);
+        if (target && d.counts) target.reactions = { ...d.counts };
+        if (d.user === this.myId && d.emoji && d.seq) {
+          const key = `${chatId}:${d.seq}`;
+          const mine = (s.myReactions[key] ?? []).filter((x) => x !== d.emoji);
+          s.myReactions[key] = d.on ? [...mine, d.emoji] : mine;
+        }
+        break;
+      }
+      case "link_preview": {
+        const target = s.messages[chatId]?.find((e) => e.seq === d.seq);
+        if (target && d.link) target.data = { ...target.data, link: d.link };
+        break;
+      }
       case "renamed":
         if (chat && d.title) chat.title = d.title;
         break;
@@ -431,7 +481,7 @@ export class Store {
     s.messages[chatId] = mergeEvents(s.messages[chatId] ?? [], events);
     for (const ev of events) {
       if (ev.kind === "system" && ev.data?.names) this.applySystem(chatId, { ...ev, data: { names: ev.data.names } }, emptyResult());
-      if (ev.kind === "system" && ev.data?.type === "recall") this.applySystem(chatId, ev, emptyResult());
+      if (ev.kind === "system" && (ev.data?.type === "recall" || isSilent(ev))) this.applySystem(chatId, ev, emptyResult());
     }
     if (fromStart || !more) s.atStart[chatId] = !more;
     this.emit();
@@ -504,12 +554,14 @@ export class Store {
       users: s.users,
       requests: s.requests,
       mentioned: s.mentioned,
+      myReactions: s.myReactions,
     };
   }
 
   hydrate(snap: Partial<State>): void {
     this.state = { ...emptyState(), ...snap, atStart: {}, presence: {}, typing: {}, members: {} };
     this.state.mentioned ??= {};
+    this.state.myReactions ??= {};
     this.emit();
   }
 }

@@ -33,6 +33,11 @@ export interface SystemData {
   role?: string;
   new_owner?: number;
   forwarded?: { chat: number; seq: number; from: number | null; ts: number };
+  emoji?: string;
+  on?: boolean;
+  counts?: Record<string, number>;
+  edited_at?: number;
+  recalled?: boolean;
   [key: string]: unknown;
 }
 
@@ -51,6 +56,10 @@ export interface ChatEvent {
   reply_to?: number;
   mentions?: number[];
   mention_all?: boolean;
+  edited?: boolean;
+  edited_at?: number;
+  /** emoji -> how many people reacted with it */
+  reactions?: Record<string, number>;
   data?: SystemData;
 }
 

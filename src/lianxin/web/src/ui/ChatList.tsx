@@ -16,7 +16,7 @@ function ChatRow({ client, chat, active, onMenu }: { client: Client; chat: ChatS
   const typing = chat.active && store.typingIn(chat.id).length > 0;
   const mentioned = store.mentionIn(chat.id) !== undefined;
   const press = useLongPress((at) => onMenu(chat, at));
-  let line = preview(chat.last, store.myId, nameOf, chat.kind === "group");
+  let line = preview(store.lastShown(chat), store.myId, nameOf, chat.kind === "group");
   if (lastPending && (!chat.last || lastPending.ts >= chat.last.ts)) line = lastPending.text;
   const time = Math.max(chat.last?.ts ?? chat.last_activity_at ?? 0, lastPending?.ts ?? 0);
   return (

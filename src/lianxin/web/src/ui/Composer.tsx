@@ -8,8 +8,18 @@ import { MentionPicker } from "./MentionPicker";
 
 const drafts = new Map<number, string>();
 
-export function Composer({ client, chat, reply, clearReply }: { client: Client; chat: ChatSummary; reply: ChatEvent | null; clearReply: () => void }) {
-  const [text, setText] = useState(drafts.get(chat.id) ?? "");
+interface Props {
+  client: Client;
+  chat: ChatSummary;
+  reply: ChatEvent | null;
+  clearReply: () => void;
+  /** My message being edited: the composer holds its text and Enter saves it. */
+  editing?: ChatEvent | null;
+  stopEditing?: () => void;
+}
+
+export function Composer({ client, chat, reply, clearReply, editing = null, stopEditing = () => {} }: Props) {
+  const [text, setText] = useState(editing ? editing.text ?? "" : drafts.get(chat.id) ?? "");
   const [mention, setMention] = useState<MentionQuery | null>(null);
   const [index, setIndex] = useState(0);
   const picked = useRef<Candidate[]>([]);
@@ -22,6 +32,12 @@ export function Composer({ client, chat, reply, clearReply }: { client: Client; 
   useEffect(() => {
     if (window.matchMedia("(pointer: fine)").matches) area.current?.focus();
   }, [chat.id, reply]);
+  useEffect(() => {
+    const el = area.current;
+    if (!editing || !el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, [editing]);
   useLayoutEffect(() => {
     const el = area.current;
     if (!el) return;
@@ -31,7 +47,7 @@ export function Composer({ client, chat, reply, clearReply }: { client: Client; 
 
   const update = (v: string, caret: number) => {
     setText(v);
-    drafts.set(chat.id, v);
+    if (!editing) drafts.set(chat.id, v);
     const m = group ? activeMention(v, caret) : null;
     setMention(m);
     if (m?.query !== mention?.query) setIndex(0);
@@ -53,6 +69,12 @@ export function Composer({ client, chat, reply, clearReply }: { client: Client; 
 
   const send = () => {
     if (!text.trim()) return;
+    if (editing) {
+      const same = text.trim() === (editing.text ?? "").trim();
+      if (same) stopEditing();
+      else void client.edit(chat.id, editing.seq, text).then((ok) => ok && stopEditing());
+      return;
+    }
     const { mentions, mentionAll } = resolveMentions(text, picked.current);
     client.send(chat.id, text, { reply_to: reply?.seq, mentions, mention_all: canAll && mentionAll });
     picked.current = [];
@@ -86,12 +108,24 @@ export function Composer({ client, chat, reply, clearReply }: { client: Client; 
     if (e.key === "Enter" && !e.shiftKey && !composing) {
       e.preventDefault();
       send();
-    } else if (e.key === "Escape" && reply) clearReply();
+    } else if (e.key === "Escape" && editing) stopEditing();
+    else if (e.key === "Escape" && reply) clearReply();
   };
 
   const replyName = reply ? (reply.from === store.myId ? t("sys.you") : store.userName(reply.from)) : "";
   return (
     <div class="composer">
+      {editing ? (
+        <div class="reply-bar" data-testid="editing-bar">
+          <div class="reply-bar-text">
+            <strong>{t("msg.editing")}</strong>
+            <span>{editing.text}</span>
+          </div>
+          <button type="button" class="icon-btn small" onClick={stopEditing} aria-label={t("msg.cancel_edit")} title={t("msg.cancel_edit")}>
+            <Icon name="close" size={18} />
+          </button>
+        </div>
+      ) : null}
       {reply ? (
         <div class="reply-bar">
           <div class="reply-bar-text">
@@ -133,8 +167,8 @@ export function Composer({ client, chat, reply, clearReply }: { client: Client; 
           onBlur={() => setMention(null)}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" class="send-btn" disabled={!text.trim()} aria-label={t("msg.send")} title={t("msg.send")}>
-          <Icon name="send" />
+        <button type="submit" class="send-btn" disabled={!text.trim()} aria-label={editing ? t("msg.save_edit") : t("msg.send")} title={editing ? t("msg.save_edit") : t("msg.send")}>
+          <Icon name={editing ? "check" : "send"} />
         </button>
       </form>
     </div>

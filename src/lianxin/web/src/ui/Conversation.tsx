@@ -3,6 +3,7 @@ import type { Client } from "../client";
 import { clock, dayLabel, presenceText, sameDay, systemText } from "../format";
 import { t } from "../i18n";
 import { mentionsMe } from "../mentions";
+import { isSilent } from "../store";
 import { forwardable, picked, prune, toggle } from "../selection";
 import type { ChatEvent, ChatSummary, PendingSend } from "../types";
 import { Avatar, Icon, PaneHeader } from "./common";
@@ -12,12 +13,15 @@ import { ForwardPicker } from "./ForwardPicker";
 import { useTicker } from "./hooks";
 import { MessageInfo } from "./MessageInfo";
 import { MessageText } from "./MessageText";
+import { below, type MenuPos } from "./Menu";
+import { ReactionChips, ReactionPalette } from "./Reactions";
 import { ReadCount } from "./ReadCount";
 import { SelectionBar } from "./SelectionBar";
 
 export const RECALL_WINDOW_MS = 120_000;
+export const EDIT_WINDOW_MS = 48 * 3600_000;
 
-type MsgAction = "reply" | "forward" | "copy" | "select" | "info" | "recall" | "toggle";
+type MsgAction = "reply" | "forward" | "copy" | "select" | "info" | "recall" | "toggle" | "react" | "edit";
 
 type Item =
   | { kind: "day"; key: string; ts: number }
@@ -30,7 +34,7 @@ function buildItems(events: ChatEvent[], pending: PendingSend[]): Item[] {
   let lastFrom: number | null | undefined;
   let lastKind = "";
   for (const ev of events) {
-    if (ev.kind === "system" && ev.data?.type === "recall") continue; // shown on the recalled message
+    if (ev.kind === "system" && (ev.data?.type === "recall" || isSilent(ev))) continue; // shown on the message it changes
     if (!lastTs || !sameDay(lastTs, ev.ts)) {
       out.push({ kind: "day", key: `d${ev.seq}`, ts: ev.ts });
       lastFrom = undefined;
@@ -96,7 +100,7 @@ function Message({
   first: boolean;
   selecting: boolean;
   selected: boolean;
-  act: (action: MsgAction, ev: ChatEvent) => void;
+  act: (action: MsgAction, ev: ChatEvent, anchor?: Element) => void;
 }) {
   const store = client.store;
   const me = store.myId;
@@ -129,9 +133,10 @@ function Message({
   }
   const mine = ev.from === me;
   const canRecall = mine && Date.now() - ev.ts < RECALL_WINDOW_MS && chat.active;
+  const canEdit = mine && ev.kind === "text" && Date.now() - ev.ts < EDIT_WINDOW_MS && chat.active;
   const forwarded = ev.data?.forwarded;
   const button = (action: MsgAction, icon: string, label: string, testId?: string) => (
-    <button type="button" class="icon-btn small" title={label} aria-label={label} data-testid={testId} onClick={() => act(action, ev)}>
+    <button type="button" class="icon-btn small" title={label} aria-label={label} data-testid={testId} onClick={(e) => act(action, ev, e.currentTarget as Element)}>
       <Icon name={icon} size={18} />
     </button>
   );
@@ -155,13 +160,20 @@ function Message({
           {ev.reply_to ? <Quote client={client} chat={chat.id} seq={ev.reply_to} /> : null}
           <MessageText client={client} ev={ev} />
           <span class="meta">
+            {ev.edited ? (
+              <span class="edited" data-testid="edited">
+                {t("msg.edited")}
+              </span>
+            ) : null}
             <time dateTime={new Date(ev.ts).toISOString()}>{clock(ev.ts)}</time>
             {mine && chat.kind === "direct" ? <Ticks state={store.tick(chat, ev.seq)} /> : null}
           </span>
         </div>
         {selecting ? null : (
           <div class="msg-actions" role="group" aria-label={t("msg.actions")}>
+            {chat.active ? button("react", "smile", t("react.pick"), "react") : null}
             {chat.active ? button("reply", "reply", t("msg.reply")) : null}
+            {canEdit ? button("edit", "edit", t("msg.edit"), "edit") : null}
             {button("forward", "forward", t("msg.forward"), "forward")}
             {button("copy", "copy", t("msg.copy"))}
             {button("select", "select", t("msg.select"), "select")}
@@ -170,6 +182,7 @@ function Message({
           </div>
         )}
       </div>
+      <ReactionChips client={client} chat={chat.id} ev={ev} />
       {mine && chat.kind === "group" && chat.last_seq >= ev.seq && isNewestMine(store.state.messages[chat.id] ?? [], ev, me) ? (
         <ReadCount client={client} chat={chat.id} seq={ev.seq} />
       ) : null}
@@ -226,6 +239,8 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
   const [forwarding, setForwarding] = useState<number[] | null>(null);
   const [deleting, setDeleting] = useState<number[] | null>(null);
   const [info, setInfo] = useState<ChatEvent | null>(null);
+  const [palette, setPalette] = useState<{ ev: ChatEvent; at: MenuPos } | null>(null);
+  const [editing, setEditing] = useState<ChatEvent | null>(null);
   const list = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const prev = useRef({ first: 0, height: 0, top: 0, count: 0 });
@@ -306,10 +321,18 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
   const atStart = store.state.atStart[chatId];
   const sel = selected ? prune(events, selected) : null;
   const chosen = sel ? picked(events, sel) : [];
-  const act = (action: MsgAction, ev: ChatEvent) => {
+  const act = (action: MsgAction, ev: ChatEvent, anchor?: Element) => {
     switch (action) {
       case "reply":
+        setEditing(null);
         setReply(ev);
+        break;
+      case "edit":
+        setReply(null);
+        setEditing(ev);
+        break;
+      case "react":
+        setPalette({ ev, at: anchor ? below(anchor) : { x: 0, y: 0 } });
         break;
       case "forward":
         setForwarding([ev.seq]);
@@ -381,7 +404,15 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
         )}
       </div>
       {sel ? null : chat.active ? (
-        <Composer client={client} chat={chat} reply={reply} clearReply={() => setReply(null)} />
+        <Composer
+          key={editing ? `edit-${editing.seq}` : "new"}
+          client={client}
+          chat={chat}
+          reply={reply}
+          clearReply={() => setReply(null)}
+          editing={editing}
+          stopEditing={() => setEditing(null)}
+        />
       ) : (
         <div class="composer-disabled">{t("msg.not_member")}</div>
       )}
@@ -407,6 +438,7 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
           onConfirm={() => void client.deleteForMe(chatId, deleting).then(() => setSelected(null))}
         />
       ) : null}
+      {palette ? <ReactionPalette client={client} chat={chatId} ev={palette.ev} at={palette.at} onClose={() => setPalette(null)} /> : null}
       {info ? <MessageInfo client={client} chat={chat} ev={info} onClose={() => setInfo(null)} /> : null}
     </div>
   );

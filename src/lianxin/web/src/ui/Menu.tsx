@@ -5,6 +5,7 @@ export interface MenuItem {
   onSelect: () => void;
   danger?: boolean;
   testId?: string;
+  ariaLabel?: string;
 }
 
 export interface MenuPos {
@@ -13,7 +14,7 @@ export interface MenuPos {
 }
 
 /** A popup menu at a point: arrow keys move, Enter picks, Esc / a click elsewhere closes. */
-export function Menu({ items, at, label, onClose }: { items: MenuItem[]; at: MenuPos; label: string; onClose: () => void }) {
+export function Menu({ items, at, label, onClose, palette = false }: { items: MenuItem[]; at: MenuPos; label: string; onClose: () => void; palette?: boolean }) {
   const ref = useRef<HTMLUListElement>(null);
   const [pos, setPos] = useState(at);
   useLayoutEffect(() => {
@@ -44,21 +45,22 @@ export function Menu({ items, at, label, onClose }: { items: MenuItem[]; at: Men
       e.preventDefault();
       e.stopPropagation();
       onClose();
-    } else if (e.key === "ArrowDown") {
+    } else if (e.key === "ArrowDown" || e.key === "ArrowRight") {
       e.preventDefault();
       buttons[(i + 1) % buttons.length]?.focus();
-    } else if (e.key === "ArrowUp") {
+    } else if (e.key === "ArrowUp" || e.key === "ArrowLeft") {
       e.preventDefault();
       buttons[(i - 1 + buttons.length) % buttons.length]?.focus();
     }
   };
   return (
-    <ul class="menu" role="menu" aria-label={label} ref={ref} style={{ left: `${pos.x}px`, top: `${pos.y}px` }} onKeyDown={onKey} data-testid="menu">
+    <ul class={`menu${palette ? " palette" : ""}`} role="menu" aria-orientation={palette ? "horizontal" : "vertical"} aria-label={label} ref={ref} style={{ left: `${pos.x}px`, top: `${pos.y}px` }} onKeyDown={onKey} data-testid="menu">
       {items.map((it) => (
         <li key={it.label} role="none">
           <button
             type="button"
             role="menuitem"
+            aria-label={it.ariaLabel}
             class={it.danger ? "danger" : ""}
             data-testid={it.testId}
             onClick={() => {

@@ -1,3 +1,4 @@
+import { useEffect, useState } from "preact/hooks";
 import type { Client } from "../client";
 import { clock, dayLabel } from "../format";
 import { t } from "../i18n";
@@ -12,6 +13,14 @@ function when(ms: number): string {
 /** When a message was sent, and who has read it (count in groups, ticks in direct chats). */
 export function MessageInfo({ client, chat, ev, onClose }: { client: Client; chat: ChatSummary; ev: ChatEvent; onClose: () => void }) {
   const stats = useReads(client, chat.id, ev.seq, false);
+  const [versions, setVersions] = useState<{ text: string; ts: number }[]>([]);
+  useEffect(() => {
+    if (ev.edited)
+      client.api
+        .edits(chat.id, ev.seq)
+        .then((r) => setVersions(r.versions))
+        .catch(() => {});
+  }, [ev.seq, ev.edited]);
   const store = client.store;
   const tick = chat.kind === "direct" ? store.tick(chat, ev.seq) : null;
   return (
@@ -33,6 +42,19 @@ export function MessageInfo({ client, chat, ev, onClose }: { client: Client; cha
           </>
         ) : null}
       </dl>
+      {versions.length > 1 ? (
+        <section>
+          <h3 class="section-title">{t("info.edits")}</h3>
+          <ol class="edit-history" data-testid="edit-history">
+            {versions.map((v, i) => (
+              <li key={i}>
+                <span class="muted small">{when(v.ts)}</span>
+                <span>{v.text}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
     </Dialog>
   );
 }
