@@ -21,9 +21,11 @@ from lianxin.actions.broadcasts import BroadcastWorker
 from lianxin.api import addressbook, auth, chats, friends, me, messages, users
 from lianxin.api import bots as bots_api
 from lianxin.api import media as media_api
+from lianxin.api import nearby as nearby_api
 from lianxin.api import official as official_api
 from lianxin.api import qr as qr_api
 from lianxin.api import reactions as reactions_api
+from lianxin.api import reports as reports_api
 from lianxin.api import stickers as stickers_api
 from lianxin.bus import create_bus
 from lianxin.clock import Clock
@@ -119,7 +121,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages, media_api, reactions_api, stickers_api, addressbook, qr_api, official_api, bots_api, bot_native, telegram_router):
+    for module in (auth, me, users, friends, chats, messages, media_api, reactions_api, stickers_api, addressbook, qr_api, nearby_api, reports_api, official_api, bots_api, bot_native, telegram_router):
         app.include_router(module.router)
     _install_error_handlers(app)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -441,3 +442,59 @@ _bot_token_command(
     "rotate", "Issue a new token for BOT_ID and print it; the old one stops working.", True
 )
 _bot_token_command("revoke", "Revoke BOT_ID's token (and its webhook) until a rotate.", False)
+
+
+@main.group()
+def reports() -> None:
+    """Operator tools for reports of users and messages: list, resolve."""
+
+
+@reports.command("list")
+@click.option(
+    "--open/--all", "open_only", default=True, help="Only open reports (default) or all of them."
+)
+@common
+def reports_list(open_only: bool, **options: Any) -> None:
+    """List reports, oldest first: id, state, reason, who reported whom, the message."""
+    from lianxin.actions.reports import list_reports
+
+    settings = _settings(**options)
+
+    async def fetch(database: Database) -> list[dict[str, Any]]:
+        return await list_reports(_offline_services(settings, database), open_only=open_only)
+
+    rows = _with_database(settings, fetch)
+    if not rows:
+        click.echo("no open reports" if open_only else "no reports", err=True)
+    for r in rows:
+        when = datetime.fromtimestamp(r["created_at"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        where = f" message {r['chat']}/{r['seq']}" if r["chat"] is not None else ""
+        line = (
+            f"{r['id']}\t{r['state']}\t{when}\t{r['reason']}\t"
+            f"user {r['user']}{where} (by {r['reporter']})"
+        )
+        if r.get("text"):
+            line += f"\ttext: {r['text'][:80]!r}"
+        if r["note"]:
+            line += f"\tnote: {r['note']}"
+        if r["resolution"]:
+            line += f"\tresolution: {r['resolution']}"
+        click.echo(line)
+
+
+@reports.command("resolve")
+@click.argument("report_id", metavar="ID", type=click.IntRange(min=1))
+@click.option("--note", default="", help="What was done (kept with the report).")
+@common
+def reports_resolve(report_id: int, note: str, **options: Any) -> None:
+    """Mark report ID resolved, with an optional note."""
+    from lianxin.actions.reports import do_resolve
+
+    settings = _settings(**options)
+
+    async def resolve(database: Database) -> dict[str, Any]:
+        svc = _offline_services(settings, database)
+        return await _refused_as_usage(do_resolve(svc, report_id, note), "ID")
+
+    row = _with_database(settings, resolve)
+    click.echo(f"report {row['id']} resolved")

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     addressbook_new_per_day: int = 10_000
     qr_group_ttl_s: int = 7 * 86_400
     qr_login_ttl_s: int = 120
+    # People nearby: a shared (rounded) position is forgotten after nearby_ttl_s; lists
+    # reach nearby_radius_m. Reports: at most reports_per_hour per reporter.
+    nearby_ttl_s: int = Field(default=2 * 3600, gt=0)
+    nearby_radius_m: int = Field(default=10_000, gt=0, le=50_000)
+    reports_per_hour: int = Field(default=20, gt=0)
 
     # Bots (docs/bots.md). Rate limits are per bot, shared by every node.
     bot_msgs_per_s: int = 30

@@ -340,6 +340,7 @@ async def do_update_privacy(
     add_me: str | None = None,
     read_receipts: bool | None = None,
     auto_friend: bool | None = None,
+    find_nearby: bool | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if add_me is not None:
@@ -350,6 +351,8 @@ async def do_update_privacy(
         values["read_receipts"] = read_receipts
     if auto_friend is not None:
         values["auto_friend"] = auto_friend
+    if find_nearby is not None:
+        values["find_nearby"] = find_nearby
     if find_by_phone is not None:
         values["find_by_phone"] = find_by_phone
     if find_by_handle is not None:

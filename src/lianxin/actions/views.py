@@ -34,6 +34,7 @@ def contact_settings(row: Row[Any]) -> dict[str, Any]:
         "add_me": row.add_policy,
         "read_receipts": bool(row.read_receipts),
         "auto_friend": bool(row.auto_friend),
+        "find_nearby": bool(row.find_nearby),
     }
 
 

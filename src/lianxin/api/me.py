@@ -36,6 +36,9 @@ class ContactSettingsUpdate(Body):
     auto_friend: bool | None = Field(
         default=None, description="Befriend people automatically when we have each other's number"
     )
+    find_nearby: bool | None = Field(
+        default=None, description="Off: never listed in people nearby, even with a shared position"
+    )
 
 
 @router.get("", summary="My profile")

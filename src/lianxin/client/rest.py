@@ -817,3 +817,56 @@ class Client:
 
     async def album_remove(self, chat_id: int, entry_id: int) -> None:
         await self.call("DELETE", f"/api/v1/chats/{chat_id}/album/{entry_id}")
+
+    # -- people nearby and reports ------------------------------------------------------------
+
+    async def share_position(self, lat: float, lon: float, **fields: Any) -> dict[str, Any]:
+        """Share a rough position (``gender``, ``birth_year``, ``show_gender``, ``show_age``)."""
+        result: dict[str, Any] = await self.call(
+            "PUT", "/api/v1/nearby/position", json={"lat": lat, "lon": lon, **fields}
+        )
+        return result
+
+    async def my_position(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/api/v1/nearby/position")
+        return result
+
+    async def clear_position(self) -> None:
+        await self.call("DELETE", "/api/v1/nearby/position")
+
+    async def nearby(
+        self,
+        *,
+        gender: str | None = None,
+        min_age: int | None = None,
+        max_age: int | None = None,
+    ) -> dict[str, Any]:
+        params = {
+            k: v
+            for k, v in (("gender", gender), ("min_age", min_age), ("max_age", max_age))
+            if v is not None
+        }
+        result: dict[str, Any] = await self.call("GET", "/api/v1/nearby", params=params)
+        return result
+
+    async def say_hi(self, user_id: int, greeting: str = "") -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", f"/api/v1/nearby/{user_id}/hi", json={"greeting": greeting}
+        )
+        return result
+
+    async def report(
+        self,
+        reason: str,
+        *,
+        user_id: int | None = None,
+        chat_id: int | None = None,
+        seq: int | None = None,
+        note: str = "",
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"reason": reason, "note": note}
+        for key, value in (("user_id", user_id), ("chat_id", chat_id), ("seq", seq)):
+            if value is not None:
+                body[key] = value
+        result: dict[str, Any] = await self.call("POST", "/api/v1/reports", json=body)
+        return result

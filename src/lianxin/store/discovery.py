@@ -123,4 +123,5 @@ reports = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("resolved_at", BigInteger, nullable=True),
     Index(None, "state", "id"),
+    Index(None, "reporter_id", "created_at"),  # the per-reporter rate limit
 )

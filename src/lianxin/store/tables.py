@@ -50,6 +50,7 @@ users = Table(
     Column("add_policy", String(20), nullable=False, server_default="everyone"),
     Column("read_receipts", Boolean, nullable=False, server_default="1"),
     Column("auto_friend", Boolean, nullable=False, server_default="1"),
+    Column("find_nearby", Boolean, nullable=False, server_default="1"),
     Column("last_seen_at", BigInteger, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),

@@ -36,6 +36,9 @@ def upgrade() -> None:
         "users", sa.Column("auto_friend", sa.Boolean(), server_default="1", nullable=False)
     )
     op.add_column(
+        "users", sa.Column("find_nearby", sa.Boolean(), server_default="1", nullable=False)
+    )
+    op.add_column(
         "friends", sa.Column("remark", sa.String(length=64), server_default="", nullable=False)
     )
     op.add_column("friends", sa.Column("tags", sa.Text(), server_default="[]", nullable=False))
@@ -156,6 +159,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
     )
     op.create_index(op.f("ix_reports_state_id"), "reports", ["state", "id"])
+    op.create_index(
+        op.f("ix_reports_reporter_id_created_at"), "reports", ["reporter_id", "created_at"]
+    )
 
 
 def downgrade() -> None:
@@ -175,5 +181,5 @@ def downgrade() -> None:
         for column in ("close_friend", "starred", "tags", "remark"):
             batch.drop_column(column)
     with op.batch_alter_table("users") as batch:
-        for column in ("auto_friend", "read_receipts", "add_policy"):
+        for column in ("find_nearby", "auto_friend", "read_receipts", "add_policy"):
             batch.drop_column(column)
