@@ -212,7 +212,7 @@ def test_two_people_chat_in_the_browser(web_server: ServerThread, browser: Any) 
     # Friends list and the Chinese UI.
     to_tab(bob, "me")
     bob.get_by_test_id("lang").select_option("zh")
-    expect(bob.get_by_role("heading", name="我")).to_be_visible()
+    expect(bob.get_by_role("heading", name="我", exact=True)).to_be_visible()
     shoot(bob, "13-me-zh")
     to_tab(bob, "friends")
     expect(bob.get_by_test_id("friend").filter(has_text="Alice")).to_be_visible()

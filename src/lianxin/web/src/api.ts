@@ -11,6 +11,10 @@ export class ApiError extends Error {
   }
 }
 
+export type QrWait =
+  | { status: "pending" | "scanned" }
+  | { status: "signed_in"; token: string; device_id: number; user: Me };
+
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 export class Api {
@@ -78,6 +82,34 @@ export class Api {
   }
   signOutOthers() {
     return this.call<{ signed_out: number[] }>("POST", "/api/v1/me/devices/signout-others");
+  }
+
+  // QR codes
+  qrLoginStart(deviceName: string) {
+    return this.call<{ token: string; secret: string; url: string; expires_at: number }>("POST", "/api/v1/qr/login", { device_name: deviceName });
+  }
+  qrLoginWait(token: string, secret: string, timeoutS: number) {
+    return this.call<QrWait>("POST", `/api/v1/qr/login/${encodeURIComponent(token)}/wait`, { secret, timeout_s: timeoutS });
+  }
+  qrLoginImage(token: string) {
+    return `${this.base}/api/v1/qr/login/${encodeURIComponent(token)}/image`;
+  }
+  myQr() {
+    return this.call<{ token: string; url: string; kind: string }>("GET", "/api/v1/me/qr");
+  }
+  rotateMyQr() {
+    return this.call<{ token: string; url: string; kind: string }>("POST", "/api/v1/me/qr/rotate");
+  }
+  /** An authorised image as an object URL (an <img> can't send the token itself). */
+  async imageUrl(path: string): Promise<string> {
+    let resp: Response;
+    try {
+      resp = await this.fetchImpl(this.base + path, { headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} });
+    } catch {
+      throw new ApiError(0, "network", "network error");
+    }
+    if (!resp.ok) throw new ApiError(resp.status, resp.status === 404 ? "not_found" : "unknown", "");
+    return URL.createObjectURL(await resp.blob());
   }
 
   // people

@@ -260,6 +260,20 @@ const en = {
   "err.unsupported_media": "That kind of file isn't supported.",
   "err.storage_full": "The server is out of space. Try again later.",
   "err.gone": "That is no longer available.",
+  "qr.use_qr": "Sign in with a QR code",
+  "qr.use_phone": "Sign in with your phone number",
+  "qr.scan_hint": "Open Lianxin on your phone and scan this code to sign in here.",
+  "qr.scanned": "Scanned. Confirm the sign-in on your phone.",
+  "qr.expired": "This code has expired.",
+  "qr.refresh": "Show a new code",
+  "qr.loading": "Getting a code…",
+  "qr.signin_alt": "QR code to sign in",
+  "qr.mine": "My QR code",
+  "qr.mine_alt": "My QR code",
+  "qr.mine_hint": "Friends can scan this to find you and send a friend request.",
+  "qr.reset": "Reset QR code",
+  "qr.reset_confirm": "Make a new code? The old one will stop working.",
+  "qr.reset_done": "Your QR code was reset",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -525,6 +539,20 @@ const zh: Dict = {
   "err.unsupported_media": "不支持这种文件。",
   "err.storage_full": "服务器空间不足，请稍后再试。",
   "err.gone": "内容已不可用。",
+  "qr.use_qr": "扫码登录",
+  "qr.use_phone": "使用手机号登录",
+  "qr.scan_hint": "在手机上打开连信，扫描此二维码即可在此登录。",
+  "qr.scanned": "已扫描，请在手机上确认登录。",
+  "qr.expired": "二维码已过期。",
+  "qr.refresh": "刷新二维码",
+  "qr.loading": "正在获取二维码…",
+  "qr.signin_alt": "登录二维码",
+  "qr.mine": "我的二维码",
+  "qr.mine_alt": "我的二维码",
+  "qr.mine_hint": "好友扫描此码即可找到你并发送好友申请。",
+  "qr.reset": "重置二维码",
+  "qr.reset_confirm": "生成新的二维码？旧的将失效。",
+  "qr.reset_done": "二维码已重置",
 };
 
 export type Lang = "en" | "zh";

@@ -6,6 +6,7 @@ import { LANGS, getLang, setLang, t, type Lang } from "../i18n";
 import type { Device } from "../types";
 import { Avatar, Icon } from "./common";
 import { Confirm } from "./Dialog";
+import { MyQr } from "./MyQr";
 
 export function MePage({ client }: { client: Client }) {
   const me = client.store.state.me;
@@ -109,6 +110,7 @@ export function MePage({ client }: { client: Client }) {
             {t("me.save")}
           </button>
         </form>
+        <MyQr client={client} />
         <div class="card">
           <label class="field">
             <span>{t("me.language")}</span>

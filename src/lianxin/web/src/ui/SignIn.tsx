@@ -4,6 +4,7 @@ import { errorText } from "../errors";
 import { LANGS, getLang, setLang, t, type Lang } from "../i18n";
 import type { Me } from "../types";
 import { useClient } from "./hooks";
+import { QrSignIn } from "./QrSignIn";
 
 type Step = "phone" | "code" | "name";
 
@@ -16,6 +17,7 @@ export function SignIn({ client }: { client: Client }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(client.authError);
   const [wait, setWait] = useState(0);
+  const [qr, setQr] = useState(false);
   const [pending, setPending] = useState<{ token: string; user: Me; device: number } | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
@@ -77,7 +79,8 @@ export function SignIn({ client }: { client: Client }) {
         <img class="signin-logo" src="/icon.svg" alt="" width="72" height="72" />
         <h1>{step === "name" ? t("signin.welcome") : t("signin.title")}</h1>
         <p class="muted">{step === "name" ? t("signin.name_prompt") : t("app.tagline")}</p>
-        {step === "phone" ? (
+        {step === "phone" && qr ? <QrSignIn client={client} /> : null}
+        {step === "phone" && !qr ? (
           <label class="field">
             <span>{t("signin.phone")}</span>
             <input
@@ -133,9 +136,16 @@ export function SignIn({ client }: { client: Client }) {
             {error}
           </p>
         ) : null}
-        <button class="btn primary wide" type="submit" disabled={busy}>
-          {step === "phone" ? t("signin.send_code") : step === "code" ? t("signin.verify") : t("signin.continue")}
-        </button>
+        {step === "phone" && qr ? null : (
+          <button class="btn primary wide" type="submit" disabled={busy}>
+            {step === "phone" ? t("signin.send_code") : step === "code" ? t("signin.verify") : t("signin.continue")}
+          </button>
+        )}
+        {step === "phone" ? (
+          <button type="button" class="btn link" onClick={() => setQr(!qr)} data-testid="qr-toggle">
+            {qr ? t("qr.use_phone") : t("qr.use_qr")}
+          </button>
+        ) : null}
         {step === "code" ? (
           <div class="row-between">
             <button type="button" class="btn link" onClick={() => setStep("phone")}>
