@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from tests.e2e.web import (
+    DESKTOP,
     MARKS,
     PHONE,
     expect,
     new_page,
+    open_signed_in,
     rest_signup,
     session,
     shoot,
@@ -27,7 +30,9 @@ def test_sign_in_by_qr_and_my_qr_code(web_server: ServerThread, browser: Any) ->
     image = page.get_by_test_id("qr-login-image")
     expect(image).to_be_visible()
     expect(page.get_by_test_id("qr-status")).to_contain_text("scan this code")
-    assert page.evaluate("document.querySelector('[data-testid=qr-login-image]').naturalWidth")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=qr-login-image]')?.naturalWidth > 0"
+    )
     src = image.get_attribute("src") or ""
     token = re.search(r"/qr/login/([^/]+)/image", src)
     assert token, src
@@ -58,4 +63,41 @@ def test_sign_in_by_qr_and_my_qr_code(web_server: ServerThread, browser: Any) ->
     shoot(page, "35-my-qr")
 
     phone_http.close()
+    page.context.close()
+
+
+def test_import_address_book_finds_friends(
+    web_server: ServerThread, browser: Any, tmp_path: Path
+) -> None:
+    alice_http, alice = rest_signup(web_server, "Alice")
+    bob_http, bob = rest_signup(web_server, "Bob")
+    book = tmp_path / "contacts.csv"
+    book.write_text(
+        f'Name,Mobile\n"Bobby, from work",{bob["user"]["phone"]}\nNobody,+86 139 0000 0000\n',
+        encoding="utf-8",
+    )
+    page = open_signed_in(browser, web_server, alice, DESKTOP)
+    page.get_by_test_id("nav-friends").click()
+    page.get_by_test_id("import-contacts").click()
+    page.get_by_test_id("import-file").set_input_files(str(book))
+    result = page.get_by_test_id("import-result")
+    expect(result).to_contain_text("1 of 2 contacts are on Lianxin")
+    match = page.get_by_test_id("import-match")
+    expect(match).to_have_count(1)
+    expect(match).to_contain_text("Bob")
+    expect(match).to_contain_text("“Bobby, from work” in your contacts")
+    shoot(page, "36-import-contacts")
+    match.get_by_test_id("import-add").click()
+    expect(match).to_contain_text("Waiting for reply")
+    incoming = bob_http.get("/api/v1/friend-requests").json()["incoming"]
+    assert [r["from"] for r in incoming] == [alice["user"]["id"]]
+
+    # A file without numbers gets a human message, not an upload.
+    empty = tmp_path / "empty.vcf"
+    empty.write_text("BEGIN:VCARD\nFN:No Number\nEND:VCARD\n", encoding="utf-8")
+    page.get_by_test_id("import-file").set_input_files(str(empty))
+    expect(page.locator(".form-error")).to_have_text("No phone numbers found in that file.")
+
+    alice_http.close()
+    bob_http.close()
     page.context.close()

@@ -15,6 +15,14 @@ export type QrWait =
   | { status: "pending" | "scanned" }
   | { status: "signed_in"; token: string; device_id: number; user: Me };
 
+export interface AddressBookResult {
+  matches: { phone: string; name: string; friend: boolean; user: User }[];
+  added: number;
+  invalid: string[];
+  auto_friended: number[];
+  total: number;
+}
+
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 export class Api {
@@ -110,6 +118,11 @@ export class Api {
     }
     if (!resp.ok) throw new ApiError(resp.status, resp.status === 404 ? "not_found" : "unknown", "");
     return URL.createObjectURL(await resp.blob());
+  }
+
+  /** Upload address-book entries; the answer lists who is on Lianxin. */
+  uploadAddressBook(add: { name: string; phone: string }[]) {
+    return this.call<AddressBookResult>("POST", "/api/v1/addressbook", { add });
   }
 
   // people

@@ -274,6 +274,16 @@ const en = {
   "qr.reset": "Reset QR code",
   "qr.reset_confirm": "Make a new code? The old one will stop working.",
   "qr.reset_done": "Your QR code was reset",
+  "import.title": "Import contacts",
+  "import.hint": "Choose an address-book file exported from your phone or mail (vCard .vcf or CSV). Only phone numbers are sent, to find friends already on Lianxin; the server keeps them only as one-way hashes.",
+  "import.choose": "Choose a file",
+  "import.reading": "Reading…",
+  "import.none_found": "No phone numbers found in that file.",
+  "import.found": "{n} of {total} contacts are on Lianxin",
+  "import.invalid": "{n} entries were not phone numbers and were skipped.",
+  "import.in_book": "“{name}” in your contacts",
+  "import.friend": "Friend",
+  "import.no_matches": "None of these contacts are on Lianxin yet.",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -553,6 +563,16 @@ const zh: Dict = {
   "qr.reset": "重置二维码",
   "qr.reset_confirm": "生成新的二维码？旧的将失效。",
   "qr.reset_done": "二维码已重置",
+  "import.title": "导入通讯录",
+  "import.hint": "选择从手机或邮箱导出的通讯录文件（vCard .vcf 或 CSV）。只会发送电话号码，用来查找已在连信的好友；服务器只保存号码的单向哈希。",
+  "import.choose": "选择文件",
+  "import.reading": "正在读取…",
+  "import.none_found": "文件中没有找到电话号码。",
+  "import.found": "{total} 位联系人中有 {n} 位在用连信",
+  "import.invalid": "{n} 条不是电话号码，已跳过。",
+  "import.in_book": "通讯录中为“{name}”",
+  "import.friend": "好友",
+  "import.no_matches": "这些联系人还没有使用连信。",
 };
 
 export type Lang = "en" | "zh";

@@ -5,6 +5,7 @@ import { ChatList } from "./ChatList";
 import { Icon } from "./common";
 import { Conversation } from "./Conversation";
 import { AddFriend, FriendsTab, UserCard } from "./Friends";
+import { ImportContacts } from "./ImportContacts";
 import { NewGroup } from "./NewGroup";
 import { MePage } from "./Me";
 import { SignIn } from "./SignIn";
@@ -36,7 +37,7 @@ function Toasts({ client }: { client: Client }) {
 }
 
 function tabOf(route: Route): "chats" | "friends" | "me" {
-  if (route.name === "friends" || route.name === "add" || route.name === "user" || route.name === "group") return "friends";
+  if (route.name === "friends" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group") return "friends";
   if (route.name === "me") return "me";
   return "chats";
 }
@@ -76,7 +77,7 @@ export function App({ client }: { client: Client }) {
   const route = useRoute();
   if (!client.signedIn) return <SignIn client={client} />;
   const tab = tabOf(route);
-  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "user" || route.name === "group";
+  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group";
   let main;
   switch (route.name) {
     case "chat":
@@ -93,6 +94,9 @@ export function App({ client }: { client: Client }) {
       break;
     case "group":
       main = <NewGroup client={client} />;
+      break;
+    case "import":
+      main = <ImportContacts client={client} />;
       break;
     default:
       main = <Placeholder />;

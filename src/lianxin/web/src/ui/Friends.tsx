@@ -101,6 +101,12 @@ export function FriendsTab({ client, route }: { client: Client; route: Route }) 
             </span>
             {t("friends.add")}
           </a>
+          <a class={`quick${route.name === "import" ? " active" : ""}`} href="#/friends/import" data-testid="import-contacts">
+            <span class="quick-icon">
+              <Icon name="device" />
+            </span>
+            {t("import.title")}
+          </a>
           <a class={`quick${route.name === "group" ? " active" : ""}`} href="#/group" data-testid="new-group">
             <span class="quick-icon">
               <Icon name="group" />

@@ -25,7 +25,7 @@ export function useClient(client: Client): void {
 }
 
 export interface Route {
-  name: "chats" | "archived" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me";
+  name: "chats" | "archived" | "import" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me";
   id?: number;
 }
 
@@ -37,7 +37,7 @@ export function parseRoute(hash: string): Route {
       if (!Number.isFinite(id)) return { name: "chats" };
       return parts[2] === "info" ? { name: "info", id } : { name: "chat", id };
     case "friends":
-      return parts[1] === "add" ? { name: "add" } : { name: "friends" };
+      return parts[1] === "add" ? { name: "add" } : parts[1] === "import" ? { name: "import" } : { name: "friends" };
     case "user":
       return Number.isFinite(id) ? { name: "user", id } : { name: "friends" };
     case "group":
