@@ -92,11 +92,12 @@ async def access_readable(
 async def check_direct_allowed(conn: AsyncConnection, sender: int, peer: int) -> None:
     """Blocks stop 1:1 messages both ways; strangers only when the peer allows them, or
     when one is an official account the other follows."""
-    if await contacts_store.is_blocked(conn, sender, peer):
+    standing = await contacts_store.standing(conn, sender, peer)
+    if standing.a_blocked_b:
         raise LianxinError(Code.blocked, "you blocked this user; unblock them to send")
-    if await contacts_store.is_blocked(conn, peer, sender):
+    if standing.b_blocked_a:
         raise LianxinError(Code.blocked, "this user is not accepting your messages")
-    if await contacts_store.are_friends(conn, sender, peer):
+    if standing.friends:
         return
     if await official_store.follows_either_way(conn, sender, peer):
         return  # an official account and its active follower (actions/official.py)

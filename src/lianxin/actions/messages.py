@@ -32,6 +32,13 @@ CLIENT_ID_MAX = 64
 HISTORY_MAX = 200
 
 
+class _Duplicate(Exception):
+    """A resend of a stored message: leaves the write scope so nothing it did is kept."""
+
+    def __init__(self, row: Row[Any]) -> None:
+        self.row = row
+
+
 @dataclass(frozen=True, slots=True)
 class Sent:
     event: dict[str, Any]
@@ -71,44 +78,52 @@ async def do_send(
     check = kinds.content_check(kind)
     draft = kinds.Draft(chat_id=chat_id, text=text, content=content)
     now = svc.clock.now_ms()
-    async with svc.db.write() as conn:
-        chat = await store.lock_chat_txn(conn, chat_id)
-        dup = await store.event_by_client_id(conn, me.user_id, client_id)
-        if dup is not None:
-            if dup.chat_id != chat_id:
-                raise LianxinError(Code.conflict, "this client id was used for another chat")
-            return Sent(views.event(dup), duplicate=True)
-        member = await access_member(conn, chat_id, me.user_id)
-        assert chat is not None
-        if chat.kind == "direct":
-            peer = next(u for u in map(int, chat.direct_key.split(":")) if u != me.user_id)
-            await check_direct_allowed(conn, me.user_id, peer)
-            mentions, mention_all = None, False
-        reply = await _check_reply(conn, member, reply_to) if reply_to is not None else None
-        if mentions:
-            mentions = await _check_mentions(conn, chat_id, mentions)
-        if mention_all and member.role not in ("owner", "admin"):
-            raise LianxinError(Code.not_allowed, "only the owner or admins can mention everyone")
-        checked = await check(conn, svc, me, draft)
-        data = dict(checked.data or {})
-        if forwarded:
-            data["forwarded"] = forwarded
-        if reply is not None:
-            data["reply"] = reply
-        row = await store.append_event_txn(
-            conn,
-            chat_id=chat_id,
-            sender_id=me.user_id,
-            kind=kind,
-            now=now,
-            text=checked.text,
-            client_id=client_id,
-            reply_to=reply_to,
-            mentions=mentions or None,
-            mention_all=mention_all,
-            data=data or None,
-        )
-        await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", row.seq, now)
+    try:
+        async with svc.db.write() as conn:
+            # Bumping the seq first locks the chat row; any refusal below (a duplicate
+            # included) rolls the transaction back, so a refused send leaves no gap.
+            chat = await store.claim_seq_txn(conn, chat_id, now)
+            dup = await store.event_by_client_id(conn, me.user_id, client_id)
+            if dup is not None:
+                raise _Duplicate(dup)
+            member = await access_member(conn, chat_id, me.user_id)
+            assert chat is not None
+            if chat.kind == "direct":
+                peer = next(u for u in map(int, chat.direct_key.split(":")) if u != me.user_id)
+                await check_direct_allowed(conn, me.user_id, peer)
+                mentions, mention_all = None, False
+            reply = await _check_reply(conn, member, reply_to) if reply_to is not None else None
+            if mentions:
+                mentions = await _check_mentions(conn, chat_id, mentions)
+            if mention_all and member.role not in ("owner", "admin"):
+                raise LianxinError(
+                    Code.not_allowed, "only the owner or admins can mention everyone"
+                )
+            checked = await check(conn, svc, me, draft)
+            data = dict(checked.data or {})
+            if forwarded:
+                data["forwarded"] = forwarded
+            if reply is not None:
+                data["reply"] = reply
+            row = await store.append_event_txn(
+                conn,
+                chat_id=chat_id,
+                seq=int(chat.last_seq),
+                sender_id=me.user_id,
+                kind=kind,
+                now=now,
+                text=checked.text,
+                client_id=client_id,
+                reply_to=reply_to,
+                mentions=mentions or None,
+                mention_all=mention_all,
+                data=data or None,
+            )
+            await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", row.seq, now)
+    except _Duplicate as dup:
+        if dup.row.chat_id != chat_id:
+            raise LianxinError(Code.conflict, "this client id was used for another chat") from None
+        return Sent(views.event(dup.row), duplicate=True)
     await publish_event(svc, row, exclude=session_id)
     previews.schedule(svc, row)  # fetched in the background, after the ack
     return Sent(views.event(row), duplicate=False)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, and_, case, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Row, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.store.tables import chats, hidden_messages, members, messages
@@ -57,9 +57,15 @@ async def update_chat_txn(conn: AsyncConnection, chat_id: int, values: dict[str,
 # -- members ---------------------------------------------------------------------------
 
 
+# Statements on the send path are built once: SQLAlchemy then skips constructing them and
+# computing their cache key on every call (the largest Python cost per message).
+_GET_MEMBER = select(members).where(
+    members.c.chat_id == bindparam("chat_id"), members.c.user_id == bindparam("user_id")
+)
+
+
 async def get_member(conn: AsyncConnection, chat_id: int, user_id: int) -> Row[Any] | None:
-    stmt = select(members).where(members.c.chat_id == chat_id, members.c.user_id == user_id)
-    return (await conn.execute(stmt)).first()
+    return (await conn.execute(_GET_MEMBER, {"chat_id": chat_id, "user_id": user_id})).first()
 
 
 async def active_members(conn: AsyncConnection, chat_id: int) -> Sequence[Row[Any]]:
@@ -109,21 +115,33 @@ async def update_member_txn(
     await conn.execute(update(members).where(cond).values(**values))
 
 
-async def advance_member_seq_txn(
-    conn: AsyncConnection, chat_id: int, user_id: int, column: str, seq: int, now: int
-) -> bool:
-    """Move read_seq / delivered_seq forward only; True when it moved."""
+def _advance(column: str) -> Any:
+    # Bind names differ from column names: an UPDATE reserves those for its SET values.
     col = members.c[column]
-    values: dict[str, Any] = {column: seq, "updated_at": now}
-    if column == "read_seq":
+    seq: Any = bindparam("b_seq", type_=BigInteger)
+    values: dict[str, Any] = {column: seq, "updated_at": bindparam("b_now")}
+    if column == "read_seq":  # reading implies having received
         values["delivered_seq"] = case(
             (members.c.delivered_seq < seq, seq), else_=members.c.delivered_seq
         )
     cond = and_(
-        members.c.chat_id == chat_id, members.c.user_id == user_id, col < seq, members.c.active
+        members.c.chat_id == bindparam("b_chat"),
+        members.c.user_id == bindparam("b_user"),
+        col < seq,
+        members.c.active,
     )
-    stmt = update(members).where(cond).values(**values)
-    return bool((await conn.execute(stmt)).rowcount)
+    return update(members).where(cond).values(**values)
+
+
+_ADVANCE = {column: _advance(column) for column in ("read_seq", "delivered_seq")}
+
+
+async def advance_member_seq_txn(
+    conn: AsyncConnection, chat_id: int, user_id: int, column: str, seq: int, now: int
+) -> bool:
+    """Move read_seq / delivered_seq forward only; True when it moved."""
+    params = {"b_chat": chat_id, "b_user": user_id, "b_seq": seq, "b_now": now}
+    return bool((await conn.execute(_ADVANCE[column], params)).rowcount)
 
 
 async def memberships_of(
@@ -187,14 +205,32 @@ async def read_stats(
 # -- events ----------------------------------------------------------------------------
 
 
-async def next_seq_txn(conn: AsyncConnection, chat_id: int, now: int) -> int:
-    stmt = (
-        update(chats)
-        .where(chats.c.id == chat_id)
-        .values(last_seq=chats.c.last_seq + 1, updated_at=now, last_activity_at=now)
-        .returning(chats.c.last_seq)
+_CLAIM_SEQ = (
+    update(chats)
+    .where(chats.c.id == bindparam("chat_id"))
+    .values(
+        last_seq=chats.c.last_seq + 1,
+        updated_at=bindparam("now"),
+        last_activity_at=bindparam("now"),
     )
-    return int((await conn.execute(stmt)).scalar_one())
+    .returning(*chats.c)
+)
+_INSERT_EVENT = insert(messages).returning(*messages.c)
+
+
+async def claim_seq_txn(conn: AsyncConnection, chat_id: int, now: int) -> Row[Any] | None:
+    """Take the chat's next seq: the chat row after the bump (``last_seq`` is the new seq).
+
+    The update also locks the row until commit, like ``lock_chat_txn``. If what follows
+    refuses the event, the transaction must roll back, or the seq would be a gap.
+    """
+    return (await conn.execute(_CLAIM_SEQ, {"chat_id": chat_id, "now": now})).first()
+
+
+async def next_seq_txn(conn: AsyncConnection, chat_id: int, now: int) -> int:
+    chat = await claim_seq_txn(conn, chat_id, now)
+    assert chat is not None
+    return int(chat.last_seq)
 
 
 async def append_event_txn(
@@ -210,36 +246,37 @@ async def append_event_txn(
     mentions: list[int] | None = None,
     mention_all: bool = False,
     data: dict[str, Any] | None = None,
+    seq: int | None = None,
 ) -> Row[Any]:
-    """Assign the chat's next seq and store one event; returns the stored row."""
-    seq = await next_seq_txn(conn, chat_id, now)
-    stmt = (
-        insert(messages)
-        .values(
-            chat_id=chat_id,
-            seq=seq,
-            sender_id=sender_id,
-            client_id=client_id,
-            kind=kind,
-            text=text,
-            reply_to=reply_to,
-            mentions=orjson.dumps(mentions).decode() if mentions else None,
-            mention_all=mention_all,
-            data=orjson.dumps(data).decode() if data else None,
-            created_at=now,
-        )
-        .returning(*messages.c)
-    )
-    return (await conn.execute(stmt)).one()
+    """Store one event with the chat's next seq (or ``seq``, already claimed); the row."""
+    if seq is None:
+        seq = await next_seq_txn(conn, chat_id, now)
+    params = {
+        "chat_id": chat_id,
+        "seq": seq,
+        "sender_id": sender_id,
+        "client_id": client_id,
+        "kind": kind,
+        "text": text,
+        "reply_to": reply_to,
+        "mentions": orjson.dumps(mentions).decode() if mentions else None,
+        "mention_all": mention_all,
+        "data": orjson.dumps(data).decode() if data else None,
+        "created_at": now,
+    }
+    return (await conn.execute(_INSERT_EVENT, params)).one()
+
+
+_BY_CLIENT_ID = select(messages).where(
+    messages.c.sender_id == bindparam("sender_id"), messages.c.client_id == bindparam("client_id")
+)
 
 
 async def event_by_client_id(
     conn: AsyncConnection, sender_id: int, client_id: str
 ) -> Row[Any] | None:
-    stmt = select(messages).where(
-        messages.c.sender_id == sender_id, messages.c.client_id == client_id
-    )
-    return (await conn.execute(stmt)).first()
+    params = {"sender_id": sender_id, "client_id": client_id}
+    return (await conn.execute(_BY_CLIENT_ID, params)).first()
 
 
 async def get_event(conn: AsyncConnection, chat_id: int, seq: int) -> Row[Any] | None:

@@ -5,10 +5,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, or_, select, update
+from sqlalchemy import (
+    Row,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.store.tables import blocks, friend_requests, friends, users
+
+
+def _blocks(blocker: str, blocked: str) -> Any:
+    cond = and_(blocks.c.user_id == bindparam(blocker), blocks.c.blocked_id == bindparam(blocked))
+    return exists().where(cond)
+
+
+_FRIEND = select(friends.c.active).where(
+    friends.c.user_id == bindparam("a"), friends.c.friend_id == bindparam("b")
+)
+_STANDING = select(
+    _blocks("a", "b").label("a_blocked_b"),
+    _blocks("b", "a").label("b_blocked_a"),
+    func.coalesce(_FRIEND.scalar_subquery(), false()).label("friends"),
+)
+
+
+async def standing(conn: AsyncConnection, a: int, b: int) -> Row[Any]:
+    """How ``a`` stands with ``b`` in one query: ``a_blocked_b``, ``b_blocked_a``, ``friends``
+    (a's side of the friendship). The 1:1 send path asks this for every message."""
+    return (await conn.execute(_STANDING, {"a": a, "b": b})).one()
 
 
 async def are_friends(conn: AsyncConnection, a: int, b: int) -> bool:

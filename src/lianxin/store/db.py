@@ -6,6 +6,7 @@ each scope runs inside a SAVEPOINT of the batch's transaction, so a scope that f
 undoes only its own writes, and leaving the scope waits until the whole batch has
 committed. One fsync then covers every write that queued meanwhile, instead of one
 fsync per message. PostgreSQL takes row locks instead and commits each scope itself.
+SQLite statements run inline on the event loop (``sqlite_inline``), commits in a thread.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from lianxin.store import sqlite_inline
 
 _WRITER = "lianxin_writer"  # execution option: this connection's transactions write
 
@@ -36,7 +39,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            url = make_url(url).set(drivername=sqlite_inline.DRIVERNAME).render_as_string()
+        else:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = asyncio.Lock()
