@@ -121,7 +121,25 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    for module in (auth, me, users, friends, chats, messages, media_api, reactions_api, stickers_api, addressbook, qr_api, nearby_api, reports_api, official_api, bots_api, bot_native, telegram_router):
+    for module in (
+        auth,
+        me,
+        users,
+        friends,
+        chats,
+        messages,
+        media_api,
+        reactions_api,
+        stickers_api,
+        addressbook,
+        qr_api,
+        nearby_api,
+        reports_api,
+        official_api,
+        bots_api,
+        bot_native,
+        telegram_router,
+    ):
         app.include_router(module.router)
     _install_error_handlers(app)
 

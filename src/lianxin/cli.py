@@ -304,9 +304,7 @@ def official_create(
         svc = _offline_services(settings, database)
         owner_id = await _refused_as_usage(find_person(svc, owner), "--owner")
         return await _refused_as_usage(
-            do_create_account(
-                svc, owner_id, name=name, handle=handle, description=description
-            ),
+            do_create_account(svc, owner_id, name=name, handle=handle, description=description),
             "--handle",
         )
 
