@@ -38,11 +38,14 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def evidence(request: pytest.FixtureRequest) -> Iterator[None]:
     """On failure: a screenshot of every open page and the browser console, to debug from."""
-    from tests.e2e.web import ARTIFACTS, LOGS, PAGES
+    from tests.e2e.web import ARTIFACTS, CLIENTS, LOGS, PAGES
 
     LOGS.clear()
     PAGES.clear()
     yield
+    for http in CLIENTS:
+        http.close()
+    CLIENTS.clear()
     rep = getattr(request.node, "rep_call", None)
     if rep is not None and rep.failed:
         ARTIFACTS.mkdir(exist_ok=True)

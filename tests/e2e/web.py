@@ -46,6 +46,7 @@ MARKS = [
 
 LOGS: list[str] = []
 PAGES: list[Any] = []
+CLIENTS: list[httpx.Client] = []  # REST users of the current test, closed after it
 
 
 def new_page(browser: Any, size: dict[str, int], locale: str = "en-US", **ctx: Any) -> Any:
@@ -132,6 +133,7 @@ def rest_user(srv: ServerThread, name: str) -> tuple[httpx.Client, int]:
 
 def rest_signup(srv: ServerThread, name: str) -> tuple[httpx.Client, dict[str, Any]]:
     http = httpx.Client(base_url=srv.url, timeout=10)
+    CLIENTS.append(http)
     phone = next_phone()
     http.post("/api/v1/auth/code", json={"phone": phone}).raise_for_status()
     resp = http.post(

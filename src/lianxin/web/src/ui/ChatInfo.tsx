@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Client } from "../client";
 import { errorText } from "../errors";
 import { presenceText } from "../format";
@@ -24,9 +24,13 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
   useEffect(() => {
     if (chat?.active && chat.kind === "group") void loadMembers();
   }, [chatId, chat?.member_count, chat?.role]);
+  // Follow changes made elsewhere, but never clobber what the user is typing with the
+  // value the form already started from (the effect also runs once after mounting).
+  const shown = useRef({ title: chat?.title, announcement: chat?.announcement });
   useEffect(() => {
-    setTitle(chat?.title ?? "");
-    setAnnouncement(chat?.announcement ?? "");
+    if (chat?.title !== shown.current.title) setTitle(chat?.title ?? "");
+    if (chat?.announcement !== shown.current.announcement) setAnnouncement(chat?.announcement ?? "");
+    shown.current = { title: chat?.title, announcement: chat?.announcement };
   }, [chat?.title, chat?.announcement]);
 
   if (!chat) return <div class="page"><PaneHeader title={t("group.info")} back={`/chat/${chatId}`} /></div>;
