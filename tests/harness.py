@@ -10,15 +10,18 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 
 from lianxin.app import UVICORN_OPTIONS, create_app
 from lianxin.bench.proc import free_port, reachable
-from lianxin.client import Client
+from lianxin.client import ApiError, Client
+from lianxin.client.connection import Connection
 from lianxin.clock import Clock
 from lianxin.config import Settings
 from lianxin.sms import MemorySms
@@ -215,3 +218,28 @@ async def befriend(a: Client, b: Client) -> int:
 def uid(client: Client) -> int:
     assert client.account is not None
     return int(client.account["id"])
+
+
+# -- helpers for API tests --------------------------------------------------------------
+
+
+async def refused(call: Awaitable[Any], code: str, status: int = 400) -> ApiError:
+    """The call fails with this error code and HTTP status; the error, to look at further."""
+    with pytest.raises(ApiError) as err:
+        await call
+    assert (err.value.code, err.value.status) == (code, status)
+    return err.value
+
+
+async def people(server: ServerThread, closing: list[Any], *names: str) -> list[Client]:
+    """Signed-up users, closed when the test ends."""
+    clients = [await server.signup(name) for name in names]
+    closing.extend(clients)
+    return clients
+
+
+async def live(client: Client, closing: list[Any]) -> Connection:
+    """An open WebSocket for the client, closed when the test ends."""
+    conn = await client.connect()
+    closing.append(conn)
+    return conn

@@ -7,23 +7,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from lianxin.client import ApiError, Client
+from lianxin.client import Client
 from lianxin.store.official import official_broadcasts
-from tests.harness import ServerThread, test_settings, uid
-
-
-async def refused(call: Awaitable[Any], code: str, status: int) -> None:
-    with pytest.raises(ApiError) as err:
-        await call
-    assert (err.value.code, err.value.status) == (code, status)
+from tests.harness import ServerThread, refused, test_settings, uid
 
 
 async def status_when(

@@ -7,14 +7,14 @@ both live (on open WebSockets) and from history, and check who may see what afte
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from lianxin.client import ApiError, Client
+from lianxin.client import Client
 from lianxin.client.connection import Connection, FrameError
-from tests.harness import ServerThread, befriend, uid
+from tests.harness import ServerThread, befriend, live, people, refused, uid
 
 Match = Callable[[dict[str, Any]], bool]
 
@@ -32,30 +32,12 @@ def is_text(chat: int, text: str) -> Match:
     return lambda f: f.get("t") == "ev" and f["chat"] == chat and f.get("text") == text
 
 
-async def refused(call: Awaitable[Any], code: str, status: int) -> None:
-    with pytest.raises(ApiError) as err:
-        await call
-    assert (err.value.code, err.value.status) == (code, status)
-
-
-async def people(server: ServerThread, closing: list[Any], *names: str) -> list[Client]:
-    clients = [await server.signup(name) for name in names]
-    closing.extend(clients)
-    return clients
-
-
 async def group_of(owner: Client, *others: Client, title: str = "Team") -> int:
     """A group owned by ``owner`` with ``others`` (befriended first) as members."""
     for other in others:
         await befriend(owner, other)
     created = await owner.create_group(title, [uid(o) for o in others])
     return int(created["id"])
-
-
-async def live(client: Client, closing: list[Any]) -> Connection:
-    conn = await client.connect()
-    closing.append(conn)
-    return conn
 
 
 async def seqs(client: Client, chat: int) -> list[int]:

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from lianxin.client import ApiError
-from tests.harness import ServerThread, befriend, uid
-
-
-async def refused(call: Any, code: str, status: int = 400) -> None:
-    with pytest.raises(ApiError) as err:
-        await call
-    assert (err.value.code, err.value.status) == (code, status)
+from tests.harness import ServerThread, befriend, refused, uid
 
 
 async def test_location(server: ServerThread, closing: list[Any]) -> None:

@@ -14,24 +14,11 @@ import httpx
 import pytest
 from PIL import Image
 
-from lianxin.client import ApiError, Client
+from lianxin.client import ApiError
 from tests import media_samples as samples
-from tests.harness import ServerThread, befriend
+from tests.harness import ServerThread, befriend, people, refused
 
 pytestmark = pytest.mark.timeout(120)
-
-
-async def refused(call: Any, code: str, status: int) -> ApiError:
-    with pytest.raises(ApiError) as err:
-        await call
-    assert (err.value.code, err.value.status) == (code, status)
-    return err.value
-
-
-async def people(server: ServerThread, closing: list[Any], *names: str) -> list[Client]:
-    clients = [await server.signup(name) for name in names]
-    closing.extend(clients)
-    return clients
 
 
 def blob_files(server: ServerThread) -> list[Path]:

@@ -15,7 +15,7 @@ import pytest
 
 from lianxin.client import ApiError, Client
 from lianxin.client.connection import Connection, FrameError
-from tests.harness import ServerThread, befriend, uid
+from tests.harness import ServerThread, befriend, live, people, refused, uid
 
 Match = Callable[[dict[str, Any]], bool]
 
@@ -30,12 +30,6 @@ def is_recall(chat: int) -> Match:
 
 def is_text(chat: int, text: str) -> Match:
     return lambda f: is_ev(chat, "text")(f) and f["text"] == text
-
-
-async def refused(call: Awaitable[Any], code: str, status: int) -> None:
-    with pytest.raises(ApiError) as err:
-        await call
-    assert (err.value.code, err.value.status) == (code, status)
 
 
 async def frame_refused(call: Awaitable[Any], code: str) -> None:
@@ -54,18 +48,6 @@ async def frames_until(conn: Connection, match: Match) -> list[dict[str, Any]]:
     while not match(frame := await conn.next_event()):
         seen.append(frame)
     return seen
-
-
-async def people(server: ServerThread, closing: list[Any], *names: str) -> list[Client]:
-    clients = [await server.signup(name) for name in names]
-    closing.extend(clients)
-    return clients
-
-
-async def live(client: Client, closing: list[Any]) -> Connection:
-    conn = await client.connect()
-    closing.append(conn)
-    return conn
 
 
 async def group_of(owner: Client, *others: Client) -> int:

@@ -4,13 +4,9 @@ chat it opens, the owner acting as the account (and nobody else), menus and temp
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
 from typing import Any
 
-import pytest
-
-from lianxin.client import ApiError, Client
-from tests.harness import ServerThread, befriend, uid
+from tests.harness import ServerThread, befriend, people, refused, uid
 
 MENU = [
     {"name": "Shop", "action": {"type": "url", "url": "https://shop.example.org/"}},
@@ -29,18 +25,6 @@ TEMPLATE = {
     "fields": [{"label": "Order", "value": "#1024"}, {"label": "Carrier", "value": "SF"}],
     "button": {"text": "Track", "url": "https://shop.example.org/track/1024"},
 }
-
-
-async def refused(call: Awaitable[Any], code: str, status: int) -> None:
-    with pytest.raises(ApiError) as err:
-        await call
-    assert (err.value.code, err.value.status) == (code, status)
-
-
-async def people(server: ServerThread, closing: list[Any], *names: str) -> list[Client]:
-    clients = [await server.signup(name) for name in names]
-    closing.extend(clients)
-    return clients
 
 
 def handle() -> str:
