@@ -160,10 +160,11 @@ async def test_privacy_mode_in_groups(server: ServerThread, closing: list[Any]) 
     await befriend(owner, other)
     await owner.start_bot(bot.id)
     group = (await owner.create_group("G", [uid(other), bot.id]))["id"]
-    await tg_ok(server, bot.token, "getUpdates", offset=-1)
-    joined = await tg_ok(server, bot.token, "getUpdates", offset=-1)
+    # Pending: the /start message and the group join, in either order (see the note on
+    # update order in docs/bots.md); the join must be among them.
+    joined = await tg_ok(server, bot.token, "getUpdates")
     mine = [u for u in joined if "my_chat_member" in u]
-    assert mine and mine[0]["my_chat_member"]["chat"]["id"] == -group
+    assert len(mine) == 1 and mine[0]["my_chat_member"]["chat"]["id"] == -group
     await tg_ok(server, bot.token, "getUpdates", offset=joined[-1]["update_id"] + 1)
     await other.send_text(group, "chatter")
     await other.send_text(group, "/help@PrivBot")
