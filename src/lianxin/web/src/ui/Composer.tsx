@@ -61,10 +61,11 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
     setText(next.text);
     drafts.set(chat.id, next.text);
     setMention(null);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(next.caret, next.caret);
-    });
+    // Put the text and caret in place now, not in a later frame: keys typed right after
+    // picking would otherwise land before the caret moves (seen as scrambled text).
+    el.value = next.text;
+    el.focus();
+    el.setSelectionRange(next.caret, next.caret);
   };
 
   const send = () => {
