@@ -12,7 +12,7 @@ import { Confirm } from "./Dialog";
 import { ForwardPicker } from "./ForwardPicker";
 import { useTicker } from "./hooks";
 import { MessageInfo } from "./MessageInfo";
-import { MessageText } from "./MessageText";
+import { MessageBody } from "./bodies";
 import { below, type MenuPos } from "./Menu";
 import { ReactionChips, ReactionPalette } from "./Reactions";
 import { ReadCount } from "./ReadCount";
@@ -158,7 +158,7 @@ function Message({
             </div>
           ) : null}
           {ev.reply_to ? <Quote client={client} chat={chat.id} seq={ev.reply_to} /> : null}
-          <MessageText client={client} ev={ev} />
+          <MessageBody client={client} chat={chat} ev={ev} />
           <span class="meta">
             {ev.edited ? (
               <span class="edited" data-testid="edited">
