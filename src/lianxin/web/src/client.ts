@@ -76,6 +76,7 @@ export class Client {
   private cacheTimer: ReturnType<typeof setTimeout> | null = null;
   private toastId = 1;
   private listeners = new Set<() => void>();
+  private frameHooks = new Set<(frame: ServerFrame) => void>();
 
   constructor(
     base = "",
@@ -95,6 +96,12 @@ export class Client {
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Let a feature module see every server frame (bot answers, broadcast progress, …). */
+  onServerFrame(fn: (frame: ServerFrame) => void): () => void {
+    this.frameHooks.add(fn);
+    return () => this.frameHooks.delete(fn);
   }
 
   private changed(): void {
@@ -212,6 +219,7 @@ export class Client {
   }
 
   private onFrame(frame: ServerFrame): void {
+    this.frameHooks.forEach((fn) => fn(frame));
     if (frame.t === "error") {
       if (frame.code && frame.code !== "bad_frame") this.toast(errorText(frame));
       return;
@@ -272,6 +280,13 @@ export class Client {
     return item;
   }
 
+  /** Queue a message of another kind (photo, voice, sticker, …) like a text: same outbox, same exactly-once. */
+  sendContent(chat: number, kind: string, content: Record<string, unknown>, data: PendingSend["data"], text = ""): PendingSend {
+    const item = this.outbox.addContent(chat, kind, content, data, text);
+    void this.flush();
+    return item;
+  }
+
   retry(cid: string): void {
     this.outbox.retry(cid);
     void this.flush();
@@ -301,6 +316,11 @@ export class Client {
     if (!this.conn) return false;
     this.inFlight.add(item.cid);
     const frame: Record<string, unknown> = { t: "send", id: item.cid, chat: item.chat, text: item.text };
+    if (item.kind && item.kind !== "text") {
+      frame.kind = item.kind;
+      frame.content = item.content;
+      if (!item.text) delete frame.text;
+    }
     if (item.reply_to) frame.reply_to = item.reply_to;
     if (item.mentions?.length) frame.mentions = item.mentions;
     if (item.mention_all) frame.mention_all = true;

@@ -221,6 +221,25 @@ describe("Store", () => {
     expect(store.state.chats[10].unread).toBe(1);
   });
 
+  it("applies a bot's edit to buttons and cards, and counts bot messages as unread", () => {
+    const buttons = [[{ text: "Add", data: "add" }]];
+    store.apply({ t: "ev", ...ev(10, 1, 2, "Menu", { kind: "rich", data: { buttons } }) });
+    store.apply({ t: "ev", ...ev(10, 2, 2, "", { kind: "card", data: { title: "Cart" } }) });
+    expect(store.state.chats[10].unread).toBe(2);
+    const edit = (seq: number, target: number, text: string, content?: Record<string, unknown>) =>
+      store.apply({ t: "ev", ...ev(10, seq, 2, "", { kind: "system", text: undefined, data: { type: "edit", by: 2, seq: target, text, content, edited_at: 5 } }) });
+    edit(3, 2, "2 items", { title: "Cart (2)", buttons });
+    expect(store.findEvent(10, 2)!.data).toEqual({ title: "Cart (2)", buttons });
+    expect(store.findEvent(10, 2)!.text).toBe("2 items");
+    edit(4, 1, "Closed");
+    expect(store.findEvent(10, 1)!.data).toBeUndefined();
+    expect(store.findEvent(10, 1)!.kind).toBe("rich");
+    store.apply({ t: "ev", ...ev(10, 5, 2, "plain") });
+    edit(6, 5, "plain", { buttons });
+    expect(store.findEvent(10, 5)!.kind).toBe("rich");
+    expect(store.state.chats[10].unread).toBe(3);
+  });
+
   it("sets reaction counts and remembers mine", () => {
     store.apply({ t: "ev", ...ev(10, 1, 2, "nice") });
     const react = (seq: number, user: number, on: boolean, counts: Record<string, number>) =>

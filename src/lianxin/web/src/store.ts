@@ -10,6 +10,7 @@ import type {
   PendingSend,
   PresenceInfo,
   ServerFrame,
+  SystemData,
   User,
 } from "./types";
 
@@ -369,7 +370,7 @@ export class Store {
     if (seq >= chat.last_seq) chat.unread = 0;
     else {
       const loaded = this.state.messages[chat.id] ?? [];
-      const after = loaded.filter((e) => e.seq > seq && e.kind === "text" && !e.recalled && e.from !== this.myId);
+      const after = loaded.filter((e) => e.seq > seq && e.kind !== "system" && !e.recalled && e.from !== this.myId);
       chat.unread = Math.min(chat.unread, after.length);
     }
   }
@@ -398,7 +399,7 @@ export class Store {
         }
       }
       const fresh = live && !had.has(ev.seq);
-      if (fresh && ev.kind === "text" && ev.from !== this.myId && ev.seq > known.read_seq && !ev.recalled) {
+      if (fresh && ev.kind !== "system" && ev.from !== this.myId && ev.seq > known.read_seq && !ev.recalled) {
         known.unread = (known.unread ?? 0) + 1;
       }
       if (mentionsMe(ev, this.myId) && !ev.recalled && ev.seq > known.read_seq) {
@@ -440,7 +441,15 @@ export class Store {
       case "edit": {
         const target = s.messages[chatId]?.find((e) => e.seq === d.seq);
         if (d.recalled || typeof d.text !== "string") break;
-        if (target && !target.recalled) Object.assign(target, { text: d.text, edited: true, edited_at: d.edited_at });
+        if (target && !target.recalled) {
+          Object.assign(target, { text: d.text, edited: true, edited_at: d.edited_at });
+          // A bot's edit carries the message's new buttons/card (docs/bots.md); a rich
+          // message edited without content has lost its buttons, as on Telegram.
+          if (d.content && typeof d.content === "object") {
+            target.data = { ...(d.content as SystemData) };
+            if (target.kind === "text") target.kind = "rich";
+          } else if (target.kind === "rich") delete target.data;
+        }
         if (chat?.last && chat.last.seq === d.seq && !chat.last.recalled) chat.last = { ...chat.last, text: d.text, edited: true };
         break;
       }
@@ -495,11 +504,13 @@ export class Store {
       seq: ack.seq,
       id: ack.mid,
       from: me,
-      kind: "text",
+      kind: pending?.kind ?? "text",
       ts: ack.ts,
       cid: ack.id,
       text: pending?.text ?? "",
     };
+    if (pending?.data) ev.data = pending.data;
+    if (ev.kind !== "text" && !ev.text) delete ev.text;
     if (pending?.reply_to) ev.reply_to = pending.reply_to;
     if (pending?.mentions?.length) ev.mentions = pending.mentions;
     if (pending?.mention_all) ev.mention_all = true;
