@@ -49,6 +49,14 @@ export class Outbox {
     return item;
   }
 
+  /** A message of another kind (photo, voice, sticker, …); `data` is shown until the server has it. */
+  addContent(chat: number, kind: string, content: Record<string, unknown>, data: PendingSend["data"], text = "", now = Date.now()): PendingSend {
+    const item: PendingSend = { cid: newClientId(), chat, text, ts: now, kind, content, data };
+    this.items.push(item);
+    this.changed();
+    return item;
+  }
+
   get(cid: string): PendingSend | undefined {
     return this.items.find((p) => p.cid === cid);
   }

@@ -139,4 +139,8 @@ export interface PendingSend extends SendOptions {
   text: string;
   ts: number;
   failed?: string; // an error code when the server refused it for good
+  /** A message other than text (photo, voice, sticker, …): what to send, and what to show meanwhile. */
+  kind?: string;
+  content?: Record<string, unknown>;
+  data?: SystemData;
 }
