@@ -280,6 +280,13 @@ export class Client {
     return item;
   }
 
+  /** Queue a message of another kind (photo, voice, sticker, …) like a text: same outbox, same exactly-once. */
+  sendContent(chat: number, kind: string, content: Record<string, unknown>, data: PendingSend["data"], text = ""): PendingSend {
+    const item = this.outbox.addContent(chat, kind, content, data, text);
+    void this.flush();
+    return item;
+  }
+
   retry(cid: string): void {
     this.outbox.retry(cid);
     void this.flush();
@@ -309,6 +316,11 @@ export class Client {
     if (!this.conn) return false;
     this.inFlight.add(item.cid);
     const frame: Record<string, unknown> = { t: "send", id: item.cid, chat: item.chat, text: item.text };
+    if (item.kind && item.kind !== "text") {
+      frame.kind = item.kind;
+      frame.content = item.content;
+      if (!item.text) delete frame.text;
+    }
     if (item.reply_to) frame.reply_to = item.reply_to;
     if (item.mentions?.length) frame.mentions = item.mentions;
     if (item.mention_all) frame.mention_all = true;
