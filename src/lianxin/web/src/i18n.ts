@@ -2,9 +2,10 @@
 // The text itself lives in ./text/, one file per feature area, merged here.
 
 import * as core from "./text/core";
+import * as media from "./text/media";
 
-const en = { ...core.en };
-const zh = { ...core.zh };
+const en = { ...core.en, ...media.en };
+const zh = { ...core.zh, ...media.zh };
 
 export type MessageKey = keyof typeof en;
 type Dict = Record<MessageKey, string>;
