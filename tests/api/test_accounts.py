@@ -563,8 +563,12 @@ async def test_privacy_settings(server: ServerThread, closing: list[Any]) -> Non
     assert defaults == {
         "find_by_phone": True,
         "find_by_handle": True,
-        "last_seen": "everyone",
+        "find_nearby": True,
+        "add_me": "everyone",
         "stranger_messages": False,
+        "last_seen": "everyone",
+        "read_receipts": True,
+        "auto_friend": True,
     }
     changed = await user.update_privacy(find_by_phone=False, last_seen="friends")
     assert changed == {**defaults, "find_by_phone": False, "last_seen": "friends"}

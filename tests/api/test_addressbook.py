@@ -181,15 +181,15 @@ async def test_mutual_numbers_make_friends(server: ServerThread, closing: list[A
 
 async def test_auto_friend_needs_both_sides(server: ServerThread, closing: list[Any]) -> None:
     alice, bob, carol = await users(server, closing, "Alice", "Bob", "Carol")
-    await bob.update_contact_settings(auto_friend=False)
+    await bob.update_privacy(auto_friend=False)
     await alice.upload_contacts([entry(phone(bob)), entry(phone(carol))])
     assert (await bob.upload_contacts([entry(phone(alice))]))["auto_friended"] == []
-    await carol.update_contact_settings(auto_friend=False)
-    await carol.update_contact_settings(auto_friend=True)
+    await carol.update_privacy(auto_friend=False)
+    await carol.update_privacy(auto_friend=True)
     await carol.block(uid(alice))
     assert (await carol.upload_contacts([entry(phone(alice))]))["auto_friended"] == []
     assert await alice.friends() == []
-    assert (await alice.me())["contact_settings"]["auto_friend"] is True
+    assert (await alice.me())["privacy"]["auto_friend"] is True
 
 
 async def test_joining_tells_people_who_have_the_number(

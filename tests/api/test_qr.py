@@ -50,7 +50,7 @@ async def test_rotating_voids_the_old_code(server: ServerThread, closing: list[A
 async def test_code_obeys_add_policy_and_blocks(server: ServerThread, closing: list[Any]) -> None:
     alice, bob, carol = await users(server, closing, "Alice", "Bob", "Carol")
     token = (await alice.my_qr())["token"]
-    await alice.update_contact_settings(add_me="nobody")
+    await alice.update_privacy(add_me="nobody")
     assert (await bob.resolve_qr(token))["can_add"] is False
     await expect("not_allowed", bob.send_friend_request(uid(alice)))
     await alice.block(uid(carol))

@@ -164,7 +164,10 @@ async def summaries(
     chat_rows = await store.get_chats(conn, [m.chat_id for m in memberships])
     direct_ids = [m.chat_id for m in memberships if chat_rows[m.chat_id].kind == "direct"]
     peers = await store.direct_peers(conn, direct_ids, user_id)
-    peer_users = await accounts_store.get_users(conn, [p.user_id for p in peers.values()])
+    peer_users = await accounts_store.get_users(
+        conn, [user_id, *(p.user_id for p in peers.values())]
+    )
+    my_receipts = user_id in peer_users and bool(peer_users[user_id].read_receipts)
     unread = await store.unread_counts(conn, user_id)
     tops = {
         m.chat_id: (chat_rows[m.chat_id].last_seq if m.active else m.left_seq or 0)
@@ -198,7 +201,8 @@ async def summaries(
         if peer is not None:
             entry["peer"] = views.public_user(peer_users[peer.user_id])
             entry["title"] = peer_users[peer.user_id].name
-            entry["peer_read_seq"] = peer.read_seq
+            if my_receipts and peer_users[peer.user_id].read_receipts:
+                entry["peer_read_seq"] = peer.read_seq  # receipts.py: both ways or not at all
             entry["peer_delivered_seq"] = peer.delivered_seq
         out.append(entry)
     out.sort(key=_list_order, reverse=True)

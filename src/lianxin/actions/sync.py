@@ -111,7 +111,7 @@ async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int
         if f not in changed_friend_ids and since is not None and users[f].updated_at > since
     ]
     friends = [
-        {**views.public_user(users[f.friend_id]), "since": f.since, "active": bool(f.active)}
+        {**views.public_user(users[f.friend_id]), **views.friend_meta(f), "active": bool(f.active)}
         for f in friend_rows
     ]
     other = {r.id: (r.from_id if r.to_id == me.user_id else r.to_id) for r in requests}

@@ -19,22 +19,16 @@ def public_user(row: Row[Any]) -> dict[str, Any]:
 
 
 def privacy(row: Row[Any]) -> dict[str, Any]:
+    """Every privacy and contact setting, as one resource (``/me/privacy``)."""
     return {
         "find_by_phone": bool(row.find_by_phone),
         "find_by_handle": bool(row.find_by_handle),
-        "last_seen": row.last_seen_visibility,
-        "stranger_messages": bool(row.stranger_messages),
-    }
-
-
-def contact_settings(row: Row[Any]) -> dict[str, Any]:
-    """Privacy settings that came with contacts and discovery (kept apart from ``privacy``,
-    whose shape clients already compare whole)."""
-    return {
+        "find_nearby": bool(row.find_nearby),
         "add_me": row.add_policy,
+        "stranger_messages": bool(row.stranger_messages),
+        "last_seen": row.last_seen_visibility,
         "read_receipts": bool(row.read_receipts),
         "auto_friend": bool(row.auto_friend),
-        "find_nearby": bool(row.find_nearby),
     }
 
 
@@ -54,7 +48,6 @@ def own_user(row: Row[Any]) -> dict[str, Any]:
         **public_user(row),
         "phone": row.phone,
         "privacy": privacy(row),
-        "contact_settings": contact_settings(row),
     }
 
 

@@ -20,24 +20,25 @@ class ProfileUpdate(Body):
 
 
 class PrivacyUpdate(Body):
-    find_by_phone: bool | None = None
-    find_by_handle: bool | None = None
-    last_seen: Literal["everyone", "friends", "nobody"] | None = None
-    stranger_messages: bool | None = None
+    """Every field is optional; the ones given change, the rest stay."""
 
-
-class ContactSettingsUpdate(Body):
+    find_by_phone: bool | None = Field(default=None, description="Found by my phone number")
+    find_by_handle: bool | None = Field(default=None, description="Found by my Lianxin ID")
+    find_nearby: bool | None = Field(
+        default=None, description="Off: never listed in people nearby, even with a shared position"
+    )
     add_me: Literal["everyone", "friends_of_friends", "nobody"] | None = Field(
         default=None, description="Who may send me friend requests"
     )
+    stranger_messages: bool | None = Field(
+        default=None, description="People who are not my friends may message me"
+    )
+    last_seen: Literal["everyone", "friends", "nobody"] | None = None
     read_receipts: bool | None = Field(
         default=None, description="Off: direct-chat peers don't see my reads, nor I theirs"
     )
     auto_friend: bool | None = Field(
         default=None, description="Befriend people automatically when we have each other's number"
-    )
-    find_nearby: bool | None = Field(
-        default=None, description="Off: never listed in people nearby, even with a shared position"
     )
 
 
@@ -53,29 +54,15 @@ async def update_me(body: ProfileUpdate, svc: Svc, me: CurrentUser) -> dict[str,
     )
 
 
-@router.get("/privacy", summary="My privacy settings")
+@router.get("/privacy", summary="My privacy and contact settings")
 async def get_privacy(svc: Svc, me: CurrentUser) -> dict[str, Any]:
     privacy: dict[str, Any] = (await accounts.access_me(svc, me))["privacy"]
     return privacy
 
 
-@router.patch("/privacy", summary="Change my privacy settings")
+@router.patch("/privacy", summary="Change some of my privacy and contact settings")
 async def update_privacy(body: PrivacyUpdate, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await accounts.do_update_privacy(svc, me, **body.model_dump(exclude_none=True))
-
-
-@router.get("/contact-settings", summary="Who may add me, read receipts, auto-friend")
-async def get_contact_settings(svc: Svc, me: CurrentUser) -> dict[str, Any]:
-    settings: dict[str, Any] = (await accounts.access_me(svc, me))["contact_settings"]
-    return settings
-
-
-@router.patch("/contact-settings", summary="Change who may add me, read receipts, auto-friend")
-async def update_contact_settings(
-    body: ContactSettingsUpdate, svc: Svc, me: CurrentUser
-) -> dict[str, Any]:
-    await accounts.do_update_privacy(svc, me, **body.model_dump(exclude_none=True))
-    return await get_contact_settings(svc, me)
 
 
 @router.get("/devices", summary="My signed-in devices")

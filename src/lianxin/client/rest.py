@@ -83,15 +83,14 @@ class Client:
         result: dict[str, Any] = await self.call("PATCH", "/api/v1/me", json=fields)
         return result
 
-    async def update_privacy(self, **fields: Any) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call("PATCH", "/api/v1/me/privacy", json=fields)
+    async def privacy(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/api/v1/me/privacy")
         return result
 
-    async def update_contact_settings(self, **fields: Any) -> dict[str, Any]:
-        """Set ``add_me``, ``read_receipts`` or ``auto_friend``."""
-        result: dict[str, Any] = await self.call(
-            "PATCH", "/api/v1/me/contact-settings", json=fields
-        )
+    async def update_privacy(self, **fields: Any) -> dict[str, Any]:
+        """Change some of ``find_by_phone``, ``find_by_handle``, ``find_nearby``, ``add_me``,
+        ``stranger_messages``, ``last_seen``, ``read_receipts``, ``auto_friend``."""
+        result: dict[str, Any] = await self.call("PATCH", "/api/v1/me/privacy", json=fields)
         return result
 
     async def devices(self) -> list[dict[str, Any]]:
