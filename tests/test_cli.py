@@ -117,6 +117,36 @@ async def test_created_user_token_works_against_a_running_server(
     assert err.value.status == 401
 
 
+async def test_created_user_is_announced_like_a_sign_up(
+    make_server: Callable[..., ServerThread], closing: list[Any]
+) -> None:
+    """People who have the number hear "X joined Lianxin", as with the sign-up API."""
+    srv = make_server()
+    alice = await srv.signup("Alice")
+    closing.append(alice)
+    phone = next_phone()
+    await alice.upload_contacts([{"name": "Li", "phone": phone}])
+    assert await alice.joined_contacts() == []
+    run = await lianxin(
+        "user",
+        "create",
+        "--phone",
+        phone,
+        "--name",
+        "Li Lei",
+        "--data-dir",
+        str(srv.settings.data_dir),
+    )
+    assert run.status == 0, run.err
+    joined = await alice.joined_contacts()
+    assert [(j["user"]["name"]) for j in joined] == ["Li Lei"]
+    # Again for the same number: the account exists, so no second notice.
+    again = await lianxin(
+        "user", "create", "--phone", phone, "--name", "X", "--data-dir", str(srv.settings.data_dir)
+    )
+    assert again.status == 0 and len(await alice.joined_contacts()) == 1
+
+
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # reach nearby_radius_m. Reports: at most reports_per_hour per reporter.
     nearby_ttl_s: int = Field(default=2 * 3600, gt=0)
     nearby_radius_m: int = Field(default=10_000, gt=0, le=50_000)
+    # Moving one's shared position is limited per account (refreshing it in place is not),
+    # so a tool cannot triangulate others by re-sharing from many points.
+    nearby_moves_per_hour: int = Field(default=20, gt=0)
     reports_per_hour: int = Field(default=20, gt=0)
 
     # Bots (docs/bots.md). Rate limits are per bot, shared by every node.

@@ -84,12 +84,12 @@ async def test_opt_in_clear_and_find_nearby_switch(
     await me.share_position(lat, lon)
     assert listed(await me.nearby()) == [(uid(other), "<100 m")]
 
-    await other.update_contact_settings(find_nearby=False)
+    await other.update_privacy(find_nearby=False)
     assert listed(await me.nearby()) == []
     assert (await other.my_position())["listed"] is False
     assert listed(await other.nearby()) == [(uid(me), "<100 m")]  # may still look around
-    assert (await other.me())["contact_settings"]["find_nearby"] is False
-    await other.update_contact_settings(find_nearby=True)
+    assert (await other.me())["privacy"]["find_nearby"] is False
+    await other.update_privacy(find_nearby=True)
     assert listed(await me.nearby()) == [(uid(other), "<100 m")]
 
     await other.clear_position()
@@ -173,7 +173,7 @@ async def test_say_hi_sends_a_request_to_someone_nearby(
     await near.share_position(lat + 0.001, lon)
     await far.share_position(lat + 0.5, lon)
     await picky.share_position(lat, lon + 0.001)
-    await picky.update_contact_settings(add_me="nobody")
+    await picky.update_privacy(add_me="nobody")
 
     sent = await me.say_hi(uid(near), "Hello neighbour")
     assert sent["user"]["id"] == uid(near)
@@ -189,3 +189,21 @@ async def test_say_hi_sends_a_request_to_someone_nearby(
     await expect("conflict", outsider.say_hi(uid(near), "hi"))  # not sharing a position
     await near.clear_position()
     await expect("not_found", me.say_hi(uid(near), "again"))
+
+
+async def test_moving_too_often_is_refused(server: ServerThread, closing: list[Any]) -> None:
+    """Moves per hour are capped (triangulation needs many vantage points); staying is free."""
+    lat, lon = spot()
+    mover, other = await users(server, closing, "Mover", "Other")
+    limit = server.settings.nearby_moves_per_hour
+    for step in range(limit):
+        await mover.share_position(lat + step * 0.01, lon)
+    await mover.share_position(lat + (limit - 1) * 0.01 + 0.0001, lon)  # same ~100 m: a refresh
+    refused = await expect("rate_limited", mover.share_position(lat + 0.5, lon))
+    assert refused.status == 429 and 0 < refused.details["retry_after_s"] <= 3600
+    await mover.clear_position()
+    await expect("rate_limited", mover.share_position(lat, lon))  # clearing does not reset it
+    assert (await mover.my_position())["sharing"] is False
+    await other.share_position(lat, lon)  # the limit is per account
+    server.clock.advance(3601)
+    assert (await mover.share_position(lat + 0.5, lon))["sharing"] is True

@@ -162,9 +162,7 @@ async def do_verify_code(
     if failure is not None:
         raise failure
     if signed_in.new_user:
-        from lianxin.actions import addressbook  # it builds on this module: import late
-
-        await addressbook.on_signup(svc, signed_in.user["id"])
+        await _announce(svc, signed_in.user["id"])
     return signed_in
 
 
@@ -409,11 +407,14 @@ async def _kick(svc: Services, user_id: UserId, device_ids: list[int]) -> None:
 
 
 async def do_create_user(svc: Services, raw_phone: str, name: str) -> SignIn:
-    """Operator path (``lianxin user create``): make or reuse an account, issue a device."""
+    """Operator path (``lianxin user create``): make or reuse an account, issue a device.
+
+    A new account is announced exactly like one made by signing in with a code.
+    """
     phone = normalize_phone(raw_phone, svc.settings.default_region)
     display = check_name(name)
     async with svc.db.write() as conn:
-        return await _sign_in_txn(
+        signed_in = await _sign_in_txn(
             conn,
             svc.settings,
             phone,
@@ -422,3 +423,13 @@ async def do_create_user(svc: Services, raw_phone: str, name: str) -> SignIn:
             ip=None,
             now=svc.clock.now_ms(),
         )
+    if signed_in.new_user:
+        await _announce(svc, signed_in.user["id"])
+    return signed_in
+
+
+async def _announce(svc: Services, user_id: int) -> None:
+    """A new account: tell the people who have its number (``addressbook.on_signup``)."""
+    from lianxin.actions import addressbook  # it builds on this module: import late
+
+    await addressbook.on_signup(svc, user_id)

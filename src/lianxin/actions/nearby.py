@@ -5,6 +5,8 @@ passes. Others see a distance bucket (``geo.bucket``), never a position, and the
 is ordered by bucket then by who shared most recently, so the order says nothing finer
 than the bucket. Someone is listed when both of us have a live position, they have
 ``find_nearby`` on, neither blocked the other, and they are within ``nearby_radius_m``.
+Moving my position is limited to ``nearby_moves_per_hour``: buckets are coarse, but
+many vantage points would still triangulate someone.
 Gender and age are shown, and filter on, only when their owner chose to show them.
 """
 
@@ -30,6 +32,7 @@ Gender = Literal["female", "male", "other"]
 GENDERS: tuple[str, ...] = ("female", "male", "other")
 OLDEST_BIRTH_YEAR = 1900
 LIST_MAX = 100
+MOVE_WINDOW_MS = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +110,31 @@ async def do_share_position(
     }
     async with svc.db.write() as conn:
         await store.delete_expired_txn(conn, now)
+        before = await store.get_position(conn, me.user_id, now)
+        if before is None or (before.lat_e3, before.lon_e3) != (lat_e3, lon_e3):
+            await _count_move_txn(conn, svc, me.user_id, now)
         await store.put_position_txn(conn, me.user_id, values)
         row = await store.get_position(conn, me.user_id, now)
         user = await accounts_store.get_user(conn, me.user_id)
     assert row is not None and user is not None
     return _mine(row, bool(user.find_nearby), now)
+
+
+async def _count_move_txn(conn: AsyncConnection, svc: Services, user_id: int, now: int) -> None:
+    """Count a move (a new rounded position, or sharing again after clearing) per hour.
+
+    Refused moves roll back with the transaction, so they do not count themselves.
+    """
+    hits, started = await accounts_store.throttle_take_txn(
+        conn, f"nearby-move:{user_id}", window_ms=MOVE_WINDOW_MS, now=now
+    )
+    if hits > svc.settings.nearby_moves_per_hour:
+        wait_s = -(-(started + MOVE_WINDOW_MS - now) // 1000)
+        raise LianxinError(
+            Code.rate_limited,
+            "your position moved too often; try again later",
+            retry_after_s=max(1, wait_s),
+        )
 
 
 async def do_clear_position(svc: Services, me: Identity) -> None:
