@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from lianxin import __version__
 from lianxin.actions import media as media_actions
 from lianxin.actions.broadcasts import BroadcastWorker
+from lianxin.actions.read_counts import ReadCountNotifier
 from lianxin.api import addressbook, auth, chats, friends, me, messages, users
 from lianxin.api import bots as bots_api
 from lianxin.api import media as media_api
@@ -89,6 +90,8 @@ def create_app(
             clock=clock or Clock(),
             media=blob_store,
         )
+        interval = settings.read_counts_interval_ms / 1000
+        read_counts = services.read_counts = ReadCountNotifier(db, bus, interval_s=interval)
         hub = Hub(bus)
         await hub.start()
         app.state.services = services
@@ -106,6 +109,7 @@ def create_app(
             await broadcaster.stop()
             await webhook_sender.close()
             await app.state.bot_wakeups.close()
+            await read_counts.close()
             await hub.close_all(1001, "server shutting down")
             await bus.close()
             await db.close()

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     text_limit: int = 4096
     recall_window_s: int = 120
     edit_window_s: int = 48 * 3600
+    # Group senders hear that their messages' read counts changed at most this often per chat.
+    read_counts_interval_ms: int = Field(default=1000, ge=0)
     # Link previews: the server fetches the first URL of a text message. Private, loopback,
     # link-local and other non-public addresses are refused unless listed here (CIDRs).
     link_previews: bool = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lianxin.bus import Bus
 from lianxin.clock import Clock
@@ -10,6 +11,9 @@ from lianxin.config import Settings
 from lianxin.media.storage import BlobStore
 from lianxin.sms import SmsProvider
 from lianxin.store.db import Database
+
+if TYPE_CHECKING:
+    from lianxin.actions.read_counts import ReadCountNotifier
 
 
 @dataclass(slots=True)
@@ -21,3 +25,5 @@ class Services:
     clock: Clock
     # Media blobs; None where no media is served (CLI commands, bench seeding).
     media: BlobStore | None = None
+    # Live group read counts for senders; None where no gateway runs (CLI, bench seeding).
+    read_counts: ReadCountNotifier | None = None

@@ -115,3 +115,43 @@ async def test_refusals(server: ServerThread, closing: list[Any]) -> None:
     await refused(bob.react(chat, msg["seq"], "pizza"), "bad_request", 400)
     assert (await bob.unreact(chat, msg["seq"], "👍"))["event"] is None  # nothing to take back
     assert (await alice.history(chat))["events"][-1]["data"]["type"] == "recall"
+
+
+async def test_my_reactions_reach_a_fresh_device(server: ServerThread, closing: list[Any]) -> None:
+    """History and resume say which reactions are mine; live frames stay the same for all."""
+    alice, bob = await server.signup("Alice"), await server.signup("Bob")
+    closing += [alice, bob]
+    chat = await befriend(alice, bob)
+    liked = await alice.send_text(chat, "photo later")
+    plain = await alice.send_text(chat, "no reactions here")
+    await bob.react(chat, liked["seq"], "👍")
+    await bob.react(chat, liked["seq"], "🙏")
+    await alice.react(chat, liked["seq"], "❤️")
+    await bob.unreact(chat, liked["seq"], "🙏")
+
+    def by_seq(events: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        return {e["seq"]: e for e in events}
+
+    mine = by_seq((await alice.history(chat))["events"])
+    theirs = by_seq((await bob.history(chat))["events"])
+    assert mine[liked["seq"]]["my_reactions"] == ["❤️"]
+    assert theirs[liked["seq"]]["my_reactions"] == ["👍"]
+    assert "my_reactions" not in mine[plain["seq"]]  # no reactions, nothing to say
+
+    # A new device of Bob's (no state) gets them in the resume catch-up.
+    second = await server.signin(bob.account["phone"], device="tablet")  # type: ignore[index]
+    closing.append(second)
+    conn = await second.connect()
+    closing.append(conn)
+    events = by_seq([e for f in conn.drain() if f.get("t") == "evs" for e in f["events"]])
+    assert events[liked["seq"]]["my_reactions"] == ["👍"]
+    assert events[liked["seq"]]["reactions"] == {"👍": 1, "❤️": 1}
+
+    # Taking mine back leaves the counts of others and an empty list of mine.
+    await bob.unreact(chat, liked["seq"], "👍")
+    after = by_seq((await bob.history(chat))["events"])[liked["seq"]]
+    assert after["reactions"] == {"❤️": 1} and after["my_reactions"] == []
+
+    # Over the socket, history says the same.
+    page = by_seq((await conn.history(chat))["events"])
+    assert page[liked["seq"]]["my_reactions"] == []

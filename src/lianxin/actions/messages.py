@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import kinds, previews, shared_kinds, views
+from lianxin.actions import kinds, previews, reactions, shared_kinds, views
 from lianxin.actions.accounts import Identity
 from lianxin.actions.chats import (
     access_member,
@@ -228,19 +228,21 @@ async def do_forward(
     )
 
 
-async def _receipt_chat_txn(conn: AsyncConnection, chat_id: int, user_id: int) -> Row[Any]:
-    """The chat a read / delivered mark is for, after checking I belong to it.
+async def _receipt_chat_txn(
+    conn: AsyncConnection, chat_id: int, user_id: int
+) -> tuple[Row[Any], Row[Any]]:
+    """The chat a read / delivered mark is for and my membership, after checking I belong.
 
     A mark in a direct chat also bumps the chat row. A send locks the chat row before the
     sender's member row, so marks take that lock first too: the other order deadlocks when
     one device sends while another device of the same user marks the chat read.
     """
-    await access_member(conn, chat_id, user_id)
+    member = await access_member(conn, chat_id, user_id)
     chat = await store.get_chat(conn, chat_id)
     if chat is not None and chat.kind == "direct":
         chat = await store.lock_chat_txn(conn, chat_id)
     assert chat is not None
-    return chat
+    return chat, member
 
 
 async def do_mark_read(
@@ -248,27 +250,29 @@ async def do_mark_read(
 ) -> int:
     """Move my read position forward (clamped to the newest event); returns where it is now.
 
-    Direct chats tell the peer (read receipt); groups only tell my other devices, since
-    members see read counts on demand instead of a frame per reader.
+    Direct chats tell the peer (read receipt); groups tell my other devices, and the
+    senders of the messages I passed hear about it coalesced (``actions/read_counts.py``).
     """
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        chat = await _receipt_chat_txn(conn, chat_id, me.user_id)
+        chat, member = await _receipt_chat_txn(conn, chat_id, me.user_id)
         seq = min(seq, int(chat.last_seq))
         moved = await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", seq, now)
         if moved and chat.kind == "direct":
             # The peer's chat list shows my read position: bump the chat for their sync.
             await store.update_chat_txn(conn, chat_id, {"updated_at": now})
         if not moved:
-            member = await store.get_member(conn, chat_id, me.user_id)
-            assert member is not None
-            return int(member.read_seq)
+            current = await store.get_member(conn, chat_id, me.user_id)
+            assert current is not None
+            return int(current.read_seq)
         hidden = await receipts_hidden(conn, chat_id, me.user_id)
     frame = {"t": "read", "chat": chat_id, "user": me.user_id, "seq": seq}
     if chat.kind == "direct" and not hidden:
         await publish.to_chat(svc.bus, chat_id, frame, exclude=session_id)
     else:
         await publish.to_users(svc.bus, [me.user_id], frame, exclude=session_id)
+    if chat.kind == "group" and svc.read_counts is not None:
+        svc.read_counts.note(chat_id, int(member.read_seq), seq)
     return seq
 
 
@@ -276,7 +280,7 @@ async def do_mark_delivered(svc: Services, me: Identity, chat_id: int, seq: int)
     """Direct chats only: the recipient's device has the message (the second tick)."""
     now = svc.clock.now_ms()
     async with svc.db.write() as conn:
-        chat = await _receipt_chat_txn(conn, chat_id, me.user_id)
+        chat, _ = await _receipt_chat_txn(conn, chat_id, me.user_id)
         if chat.kind != "direct":
             return
         seq = min(seq, int(chat.last_seq))
@@ -323,10 +327,11 @@ async def history(
             newest_first=newest_first,
             hidden_for=me.user_id,
         )
-    more = len(rows) > limit
-    if more:
-        rows = rows[1:] if newest_first else rows[:-1]
-    return {"chat": chat_id, "events": [views.event(r) for r in rows], "more": more}
+        more = len(rows) > limit
+        if more:
+            rows = rows[1:] if newest_first else rows[:-1]
+        events = await reactions.add_mine(conn, chat_id, me.user_id, [views.event(r) for r in rows])
+    return {"chat": chat_id, "events": events, "more": more}
 
 
 async def read_receipts(svc: Services, me: Identity, chat_id: int, seq: int) -> dict[str, int]:

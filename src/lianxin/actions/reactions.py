@@ -5,6 +5,10 @@ rewritten in place (O(1) per reaction, whatever the group size), and a ``system`
 ``{"type": "reaction", "seq", "user", "emoji", "on", "counts"}`` with the chat's next seq,
 so devices replay reactions on resume like any other chat event. The event carries the
 new counts, so applying it is idempotent.
+
+Live ``ev`` frames are encoded once for every member, so they cannot say whose reactions
+are whose; the per-user reads (history pages and resume catch-up) add ``my_reactions`` to
+each message that has reactions, so a fresh device knows which chips are mine.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import views
 from lianxin.actions.accounts import Identity
@@ -83,6 +88,17 @@ async def do_react(
         )
     await publish_event(svc, event, exclude=session_id)
     return {"chat": chat_id, "seq": seq, "reactions": counts, "event": views.event(event)}
+
+
+async def add_mine(
+    conn: AsyncConnection, chat_id: int, user_id: int, events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Set ``my_reactions`` (possibly empty) on every event of one chat that has reactions."""
+    with_counts = [e for e in events if e.get("reactions")]
+    mine = await extras.my_reactions(conn, chat_id, [e["seq"] for e in with_counts], user_id)
+    for e in with_counts:
+        e["my_reactions"] = mine.get(e["seq"], [])
+    return events
 
 
 async def access_reactions(

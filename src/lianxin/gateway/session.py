@@ -170,7 +170,11 @@ class Session:
                 "session": self.session_id,
                 "heartbeat_s": s.heartbeat_s,
                 "idle_timeout_s": s.idle_timeout_s,
-                "limits": {"text": s.text_limit, "recall_window_s": s.recall_window_s},
+                "limits": {
+                    "text": s.text_limit,
+                    "recall_window_s": s.recall_window_s,
+                    "edit_window_s": s.edit_window_s,
+                },
             }
         )
         return frame

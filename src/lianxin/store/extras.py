@@ -155,6 +155,23 @@ async def set_reaction_counts_txn(
     await conn.execute(stmt.values(reactions=value))
 
 
+async def my_reactions(
+    conn: AsyncConnection, chat_id: int, seqs: Sequence[int], user_id: int
+) -> dict[int, list[str]]:
+    """The emoji ``user_id`` put on each of ``seqs`` (one indexed query for a page)."""
+    if not seqs:
+        return {}
+    stmt = select(reactions.c.seq, reactions.c.emoji).where(
+        reactions.c.chat_id == chat_id,
+        reactions.c.seq.in_(list(seqs)),
+        reactions.c.user_id == user_id,
+    )
+    out: dict[int, list[str]] = {}
+    for row in (await conn.execute(stmt.order_by(reactions.c.id))).all():
+        out.setdefault(int(row.seq), []).append(row.emoji)
+    return out
+
+
 async def reactors(
     conn: AsyncConnection, chat_id: int, seq: int, *, emoji: str | None, after: int, limit: int
 ) -> Sequence[Any]:

@@ -1,0 +1,27 @@
+"""The query behind live group read counts: who sent the messages a read mark passed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lianxin.store.tables import members, messages
+
+
+async def senders_between(conn: AsyncConnection, chat_id: int, after: int, upto: int) -> list[int]:
+    """Distinct senders, still members, of the non-system events with ``after < seq <= upto``."""
+    on = (members.c.chat_id == messages.c.chat_id) & (members.c.user_id == messages.c.sender_id)
+    stmt = (
+        select(messages.c.sender_id)
+        .join(members, on)
+        .where(
+            members.c.active,
+            messages.c.chat_id == chat_id,
+            messages.c.seq > after,
+            messages.c.seq <= upto,
+            messages.c.kind != "system",
+            messages.c.sender_id.is_not(None),
+        )
+        .distinct()
+    )
+    return [int(row.sender_id) for row in (await conn.execute(stmt)).all()]
