@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from lianxin.client import Client
 from tests.api.test_contacts import expect, is_t, users
 from tests.harness import ServerThread, befriend, uid
@@ -191,3 +193,12 @@ async def test_web_sign_in_codes_expire(
     await expect("expired", browser.qr_login_wait(code["token"], code["secret"], 0))
     assert browser.token is None
     await expect("unauthorized", browser.qr_login_scan(code["token"]))
+
+
+async def test_a_link_opens_in_the_web_client(server: ServerThread, closing: list[Any]) -> None:
+    (alice,) = await users(server, closing, "A")
+    token = (await alice.my_qr())["token"]
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        resp = await http.get(f"/qr/{token}")
+        assert (resp.status_code, resp.headers["location"]) == (302, f"/#/qr/{token}")
+        assert (await http.get("/qr/no%20spaces")).status_code in (400, 422)

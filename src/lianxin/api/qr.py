@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import RedirectResponse
 from pydantic import Field
 
 from lianxin.actions import qr, qrlogin
 from lianxin.api.deps import Body, CurrentUser, IdPath, Svc
 
-router = APIRouter(prefix="/api/v1", tags=["qr"])
+# ``router`` (what app.py mounts) = the REST routes under /api/v1, plus ``/qr/{token}``:
+# the link inside every QR image when ``public_url`` is set, opened in the web client.
+router = APIRouter(tags=["qr"])
+api = APIRouter(prefix="/api/v1")
 
 Token = Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 Format = Annotated[qr.ImageFormat, Query(description="svg or png")]
@@ -33,97 +37,104 @@ class LoginWait(Body):
     timeout_s: float = Field(default=25.0, ge=0, le=qrlogin.WAIT_MAX_S)
 
 
-@router.get("/me/qr", summary="My personal QR code (token and link)")
+@api.get("/me/qr", summary="My personal QR code (token and link)")
 async def my_code(svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_my_code(svc, me)
 
 
-@router.get("/me/qr/image", summary="My personal QR code as an image")
+@api.get("/me/qr/image", summary="My personal QR code as an image")
 async def my_code_image(svc: Svc, me: CurrentUser, format: Format = "svg") -> Response:
     return _image((await qr.do_my_code(svc, me))["url"], format)
 
 
-@router.post("/me/qr/rotate", summary="A new personal code; older ones stop working")
+@api.post("/me/qr/rotate", summary="A new personal code; older ones stop working")
 async def rotate(svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_my_code(svc, me, rotate=True)
 
 
-@router.get("/chats/{chat_id}/invite", summary="The group's invite code (any member)")
+@api.get("/chats/{chat_id}/invite", summary="The group's invite code (any member)")
 async def group_code(chat_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_group_code(svc, me, chat_id)
 
 
-@router.get("/chats/{chat_id}/invite/image", summary="The group's invite code as an image")
+@api.get("/chats/{chat_id}/invite/image", summary="The group's invite code as an image")
 async def group_code_image(
     chat_id: IdPath, svc: Svc, me: CurrentUser, format: Format = "svg"
 ) -> Response:
     return _image((await qr.do_group_code(svc, me, chat_id))["url"], format)
 
 
-@router.post("/chats/{chat_id}/invite", summary="A new invite code (admins); voids the old one")
+@api.post("/chats/{chat_id}/invite", summary="A new invite code (admins); voids the old one")
 async def regenerate(chat_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_group_code(svc, me, chat_id, regenerate=True)
 
 
-@router.delete(
-    "/chats/{chat_id}/invite", summary="Revoke the invite code (admins)", status_code=204
-)
+@api.delete("/chats/{chat_id}/invite", summary="Revoke the invite code (admins)", status_code=204)
 async def revoke(chat_id: IdPath, svc: Svc, me: CurrentUser) -> None:
     await qr.do_revoke_group_code(svc, me, chat_id)
 
 
-@router.put("/chats/{chat_id}/join-approval", summary="Require admin approval to join by code")
+@api.put("/chats/{chat_id}/join-approval", summary="Require admin approval to join by code")
 async def approval(
     chat_id: IdPath, body: ApprovalBody, svc: Svc, me: CurrentUser
 ) -> dict[str, bool]:
     return await qr.do_set_approval(svc, me, chat_id, body.approval)
 
 
-@router.get("/chats/{chat_id}/join-requests", summary="Pending join requests (admins)")
+@api.get("/chats/{chat_id}/join-requests", summary="Pending join requests (admins)")
 async def join_requests(chat_id: IdPath, svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
     return await qr.list_join_requests(svc, me, chat_id)
 
 
-@router.post("/chats/{chat_id}/join-requests/{request_id}/approve", summary="Let them in")
+@api.post("/chats/{chat_id}/join-requests/{request_id}/approve", summary="Let them in")
 async def approve(chat_id: IdPath, request_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_decide(svc, me, chat_id, request_id, True)
 
 
-@router.post("/chats/{chat_id}/join-requests/{request_id}/decline", summary="Turn them away")
+@api.post("/chats/{chat_id}/join-requests/{request_id}/decline", summary="Turn them away")
 async def decline(chat_id: IdPath, request_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_decide(svc, me, chat_id, request_id, False)
 
 
-@router.post("/qr/login", summary="Start a web sign-in: a code to show as QR (no auth)")
+@api.post("/qr/login", summary="Start a web sign-in: a code to show as QR (no auth)")
 async def login_start(body: LoginStart, svc: Svc) -> dict[str, Any]:
     return await qrlogin.do_start(svc, body.device_name)
 
 
-@router.get("/qr/login/{token}/image", summary="The sign-in code as an image (no auth)")
+@api.get("/qr/login/{token}/image", summary="The sign-in code as an image (no auth)")
 async def login_image(token: Token, svc: Svc, format: Format = "svg") -> Response:
     return _image(qr.link(svc.settings, "login/" + token), format)
 
 
-@router.post("/qr/login/{token}/scan", summary="A signed-in device scanned a sign-in code")
+@api.post("/qr/login/{token}/scan", summary="A signed-in device scanned a sign-in code")
 async def login_scan(token: Token, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qrlogin.do_scan(svc, me, token)
 
 
-@router.post("/qr/login/{token}/confirm", summary="Confirm the web sign-in", status_code=204)
+@api.post("/qr/login/{token}/confirm", summary="Confirm the web sign-in", status_code=204)
 async def login_confirm(token: Token, svc: Svc, me: CurrentUser) -> None:
     await qrlogin.do_confirm(svc, me, token)
 
 
-@router.post("/qr/login/{token}/wait", summary="Browser: wait for the sign-in (long poll)")
+@api.post("/qr/login/{token}/wait", summary="Browser: wait for the sign-in (long poll)")
 async def login_wait(token: Token, body: LoginWait, svc: Svc) -> dict[str, Any]:
     return await qrlogin.do_wait(svc, token, body.secret, body.timeout_s)
 
 
-@router.get("/qr/{token}", summary="Resolve a scanned code: a profile or a group")
+@api.get("/qr/{token}", summary="Resolve a scanned code: a profile or a group")
 async def resolve(token: Token, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.access_code(svc, me, token)
 
 
-@router.post("/qr/{token}/join", summary="Join a group by its code (or ask, if approval is on)")
+@api.post("/qr/{token}/join", summary="Join a group by its code (or ask, if approval is on)")
 async def join(token: Token, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_join(svc, me, token)
+
+
+@router.get("/qr/{token}", include_in_schema=False)
+async def open_link(token: Token) -> RedirectResponse:
+    """A scanned link opened in a browser: the web client shows the profile or group."""
+    return RedirectResponse(f"/#/qr/{token}", status_code=302)
+
+
+router.include_router(api)
