@@ -100,6 +100,9 @@ export function systemText(ev: ChatEvent, me: number, nameOf: NameOf): string {
       return t("sys.friends");
     case "recall":
       return d.by === me ? t("msg.recalled_me") : t("msg.recalled", { name: who(d.by) });
+    case "followed":
+    case "unfollowed":
+      return t(d.type === "followed" ? "sys.followed" : "sys.unfollowed", { user: who(d.user) });
   }
   return t("sys.unknown");
 }
@@ -109,7 +112,10 @@ export function preview(ev: ChatEvent | null, me: number, nameOf: NameOf, group:
   if (!ev) return "";
   if (ev.kind === "system") return systemText(ev, me, nameOf);
   if (ev.recalled) return ev.from === me ? t("msg.recalled_me") : t("msg.recalled", { name: nameOf(ev.from) });
-  const text = (ev.text ?? "").replace(/\s+/g, " ");
+  let text = (ev.text ?? "").replace(/\s+/g, " ");
+  if (ev.kind === "card" || ev.kind === "template") {
+    text = t(ev.kind === "card" ? "bot.preview_card" : "bot.preview_template", { title: String(ev.data?.title ?? "") });
+  }
   if (group && ev.from !== me && ev.from != null) return `${nameOf(ev.from)}: ${text}`;
   return text;
 }

@@ -3,9 +3,10 @@
 
 import * as core from "./text/core";
 import * as media from "./text/media";
+import * as platform from "./text/platform";
 
-const en = { ...core.en, ...media.en };
-const zh = { ...core.zh, ...media.zh };
+const en = { ...core.en, ...media.en, ...platform.en };
+const zh = { ...core.zh, ...media.zh, ...platform.zh };
 
 export type MessageKey = keyof typeof en;
 type Dict = Record<MessageKey, string>;

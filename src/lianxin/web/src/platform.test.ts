@@ -72,6 +72,11 @@ describe("keyboardShown and placeholder", () => {
     expect(keyboardShown(used, { seq: kb.seq, open: true })).toBe(true);
     expect(keyboardShown(used, { seq: kb.seq - 100, open: true })).toBe(false);
     expect(keyboardShown(null, { seq: kb.seq, open: true })).toBe(false);
+    const sticky = ev(BOT, "rich", { keyboard: { ...KB, one_time: true, persistent: true } });
+    const usedSticky = activeKeyboard([sticky, ev(ME, "text")], ME);
+    expect(usedSticky?.collapsed).toBe(true);
+    expect(keyboardShown(usedSticky, null)).toBe(true);
+    expect(keyboardShown(usedSticky, { seq: sticky.seq, open: false })).toBe(false);
   });
 
   it("takes a force_reply placeholder from the newest bot message, else the keyboard's", () => {

@@ -127,11 +127,12 @@ export function activeKeyboard(events: ChatEvent[], me: number): ActiveKeyboard 
   return null;
 }
 
-/** Whether to show the keyboard: the user's own toggle for this keyboard wins, else not when collapsed. */
+/** Whether to show the keyboard: the user's own toggle for this keyboard wins, else shown unless
+ * folded after use (a `persistent` keyboard comes back even then, as on Telegram). */
 export function keyboardShown(active: ActiveKeyboard | null, toggled: { seq: number; open: boolean } | null): boolean {
   if (!active) return false;
   if (toggled && toggled.seq === active.seq) return toggled.open;
-  return !active.collapsed;
+  return !active.collapsed || active.keyboard.persistent === true;
 }
 
 /** The placeholder a bot asked for: a force_reply's on the newest bot message, else the shown keyboard's. */

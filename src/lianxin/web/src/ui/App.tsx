@@ -6,6 +6,8 @@ import { Icon } from "./common";
 import { Conversation } from "./Conversation";
 import { AddFriend, FriendsTab, UserCard } from "./Friends";
 import { ImportContacts } from "./ImportContacts";
+import { BotProfile } from "./BotPages";
+import { OfficialDirectory, OfficialProfile } from "./Official";
 import { NewGroup } from "./NewGroup";
 import { MePage } from "./Me";
 import { SignIn } from "./SignIn";
@@ -38,6 +40,7 @@ function Toasts({ client }: { client: Client }) {
 
 function tabOf(route: Route): "chats" | "friends" | "me" {
   if (route.name === "friends" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group") return "friends";
+  if (route.name === "official" || route.name === "account" || route.name === "bot") return "friends";
   if (route.name === "me") return "me";
   return "chats";
 }
@@ -77,7 +80,7 @@ export function App({ client }: { client: Client }) {
   const route = useRoute();
   if (!client.signedIn) return <SignIn client={client} />;
   const tab = tabOf(route);
-  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group";
+  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group" || route.name === "official" || route.name === "account" || route.name === "bot";
   let main;
   switch (route.name) {
     case "chat":
@@ -97,6 +100,15 @@ export function App({ client }: { client: Client }) {
       break;
     case "import":
       main = <ImportContacts client={client} />;
+      break;
+    case "official":
+      main = <OfficialDirectory client={client} />;
+      break;
+    case "account":
+      main = <OfficialProfile key={route.id} client={client} accountId={route.id!} />;
+      break;
+    case "bot":
+      main = <BotProfile key={route.ref} client={client} botRef={route.ref!} param={route.param} />;
       break;
     default:
       main = <Placeholder />;

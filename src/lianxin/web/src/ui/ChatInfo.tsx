@@ -7,6 +7,7 @@ import { Avatar, PaneHeader, Toggle } from "./common";
 import { Confirm } from "./Dialog";
 import { go } from "./hooks";
 import { Members } from "./Members";
+import { BotBadge, GroupBots } from "./BotPages";
 import { FriendPicker } from "./NewGroup";
 
 export function ChatInfo({ client, chatId }: { client: Client; chatId: number }) {
@@ -68,8 +69,14 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
               </div>
             </div>
             {chat.peer.bio ? <p class="bio">{chat.peer.bio}</p> : null}
+            {chat.peer.is_bot ? (
+              <a class="btn wide" href={`#/bot/${chat.peer.id}`} data-testid="peer-bot-page">
+                <BotBadge /> {t("bot.about")}
+              </a>
+            ) : null}
           </div>
         ) : null}
+        {chat.kind === "group" ? <GroupBots client={client} chat={chat} /> : null}
         {chat.kind === "group" && chat.active ? (
           <>
             <form

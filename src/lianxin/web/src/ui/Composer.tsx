@@ -3,6 +3,7 @@ import type { Client } from "../client";
 import { t } from "../i18n";
 import { activeMention, filterCandidates, insertMention, resolveMentions, type Candidate, type MentionQuery } from "../mentions";
 import type { ChatEvent, ChatSummary } from "../types";
+import { useBotComposer } from "./BotBar";
 import { Icon } from "./common";
 import { MentionPicker } from "./MentionPicker";
 
@@ -27,6 +28,7 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
   const store = client.store;
   const group = chat.kind === "group";
   const canAll = group && (chat.role === "owner" || chat.role === "admin");
+  const bot = useBotComposer(client, chat, text, () => update("", 0), !!editing);
   const candidates = mention && group ? filterCandidates(store.state.members[chat.id] ?? [], mention.query, store.myId, canAll ? t("mention.all") : null) : [];
 
   useEffect(() => {
@@ -87,6 +89,7 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (bot.onKey(e)) return;
     const composing = e.isComposing || e.keyCode === 229;
     if (candidates.length && !composing) {
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -138,6 +141,7 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
           </button>
         </div>
       ) : null}
+      {bot.picker}
       {candidates.length ? <MentionPicker items={candidates} index={Math.min(index, candidates.length - 1)} onPick={pick} onHover={setIndex} /> : null}
       <form
         class="composer-row"
@@ -146,11 +150,12 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
           send();
         }}
       >
+        {bot.leading}
         <textarea
           ref={area}
           rows={1}
           value={text}
-          placeholder={group ? t("msg.placeholder_group") : t("msg.placeholder")}
+          placeholder={bot.placeholder ?? (group ? t("msg.placeholder_group") : t("msg.placeholder"))}
           aria-label={t("msg.placeholder")}
           aria-autocomplete={group ? "list" : undefined}
           aria-controls={candidates.length ? "mention-list" : undefined}
@@ -172,6 +177,7 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
           <Icon name={editing ? "check" : "send"} />
         </button>
       </form>
+      {bot.below}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { t } from "../i18n";
 import type { FriendRequest, User } from "../types";
 import { Avatar, Icon, PaneHeader } from "./common";
 import { go, type Route } from "./hooks";
+import { BotBadge, BotProfile } from "./BotPages";
 
 export async function openDirect(client: Client, userId: number): Promise<void> {
   const existing = Object.values(client.store.state.chats).find((c) => c.kind === "direct" && c.peer?.id === userId);
@@ -112,6 +113,12 @@ export function FriendsTab({ client, route }: { client: Client; route: Route }) 
               <Icon name="group" />
             </span>
             {t("group.new")}
+          </a>
+          <a class={`quick${route.name === "official" || route.name === "account" ? " active" : ""}`} href="#/official" data-testid="official-accounts">
+            <span class="quick-icon">
+              <Icon name="chats" />
+            </span>
+            {t("oa.title")}
           </a>
         </div>
         {incoming.length || outgoing.length ? (
@@ -247,6 +254,10 @@ export function AddFriend({ client }: { client: Client }) {
             </div>
             {isMe ? (
               <p class="muted">{t("friends.self")}</p>
+            ) : found.is_bot ? (
+              <a class="btn primary" href={`#/bot/${found.id}`} data-testid="open-bot">
+                <BotBadge /> {found.name}
+              </a>
             ) : isFriend ? (
               <>
                 <p class="muted">{t("friends.already", { name: found.name })}</p>
@@ -289,6 +300,7 @@ export function UserCard({ client, userId }: { client: Client; userId: number })
     if (!store.state.presence[userId]) void client.requestPresence([userId]);
   }, [userId]);
   if (!user) return <div class="page"><PaneHeader title="" back="/friends" /></div>;
+  if (user.is_bot) return <BotProfile client={client} botRef={String(user.id)} />;
   return (
     <div class="page">
       <PaneHeader title={user.name} back="/friends" />

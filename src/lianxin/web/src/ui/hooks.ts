@@ -25,8 +25,11 @@ export function useClient(client: Client): void {
 }
 
 export interface Route {
-  name: "chats" | "archived" | "import" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me";
+  name: "chats" | "archived" | "import" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me" | "official" | "account" | "bot";
   id?: number;
+  /** A bot's Lianxin ID (or id) and its start parameter: `#/bot/<ref>[/<param>]`. */
+  ref?: string;
+  param?: string;
 }
 
 export function parseRoute(hash: string): Route {
@@ -46,6 +49,10 @@ export function parseRoute(hash: string): Route {
       return { name: "me" };
     case "archived":
       return { name: "archived" };
+    case "official":
+      return Number.isFinite(id) ? { name: "account", id } : { name: "official" };
+    case "bot":
+      return parts[1] ? { name: "bot", ref: decodeURIComponent(parts[1]), param: parts[2] && decodeURIComponent(parts[2]) } : { name: "friends" };
   }
   return { name: "chats" };
 }

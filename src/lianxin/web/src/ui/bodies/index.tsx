@@ -4,6 +4,7 @@ import type { Client } from "../../client";
 import { t } from "../../i18n";
 import type { ChatEvent, ChatSummary } from "../../types";
 import { MessageText } from "../MessageText";
+import { PLATFORM_BODIES } from "./platform";
 
 export interface BodyProps {
   client: Client;
@@ -15,6 +16,7 @@ export type BodyView = (props: BodyProps) => preact.JSX.Element | null;
 
 const BODIES: Record<string, BodyView> = {
   text: ({ client, ev }) => <MessageText client={client} ev={ev} />,
+  ...PLATFORM_BODIES,
 };
 
 /** The bubble content for `ev`; a kind this client does not know yet shows a short notice, never raw data. */
