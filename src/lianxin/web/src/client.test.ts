@@ -111,3 +111,35 @@ describe("Client", () => {
     expect(ws2.sent[0]).toEqual({ t: "hello", token: "tok", since: 500, seqs: { "10": 3 } });
   });
 });
+
+describe("Client and the server's settings", () => {
+  it("takes the recall / edit windows from the welcome frame and keeps them for offline starts", () => {
+    const { client, kv } = signedIn();
+    expect(client.windows.recallMs).toBe(120_000); // the defaults before any welcome
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.recv({ t: "welcome", user: 1, device: 1, session: "s", heartbeat_s: 25, idle_timeout_s: 75, limits: { text: 4096, recall_window_s: 30, edit_window_s: 600 } });
+    expect(client.windows).toEqual({ recallMs: 30_000, editMs: 600_000 });
+    const again = new Client("http://x", "ws://x/ws", kv, (url) => new FakeSocket(url));
+    expect(again.windows).toEqual({ recallMs: 30_000, editMs: 600_000 });
+  });
+
+  it("re-reads a shown read count when the server says readers passed it", async () => {
+    const { client } = signedIn();
+    const asked: string[] = [];
+    client.api.reads = async (chat: number, seq: number) => {
+      asked.push(`${chat}:${seq}`);
+      return { seq, read: asked.length, members: 3 };
+    };
+    const ws = FakeSocket.last();
+    ws.handshake({ chats: [CHAT] }, ME);
+    client.readCounts.watch(10, 5, () => {});
+    await flush();
+    ws.recv({ t: "reads", chat: 10, after: 4, upto: 6 });
+    await flush();
+    ws.recv({ t: "reads", chat: 10, after: 5, upto: 9 }); // not about seq 5
+    await flush();
+    expect(asked).toEqual(["10:5", "10:5"]);
+    expect(client.readCounts.get(10, 5)?.read).toBe(2);
+  });
+});

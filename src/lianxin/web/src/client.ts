@@ -4,7 +4,9 @@ import { Api, ApiError } from "./api";
 import { Connection, FrameError, type ConnStatus, type SocketLike } from "./connection";
 import { errorText } from "./errors";
 import { browserKV, readJSON, writeJSON, type KV } from "./kv";
+import { DEFAULT_WINDOWS, windowsFrom, type Windows } from "./limits";
 import { isPermanent, newClientId, Outbox } from "./outbox";
+import { ReadCounts } from "./readcounts";
 import { Store, type State } from "./store";
 import { SyncState, type SyncSnapshot } from "./sync";
 import type { ChatEvent, Me, PendingSend, SendOptions, ServerFrame } from "./types";
@@ -64,6 +66,10 @@ export class Client {
   outbox: Outbox = new Outbox();
   toasts: Toast[] = [];
   authError: string | null = null;
+  /** "Read by N" of my group messages on screen, re-read when the server says so. */
+  readCounts: ReadCounts;
+  /** The server's recall / edit windows (from its welcome frame, kept for offline starts). */
+  windows: Windows;
   private sync: SyncState | null = null;
   private conn: Connection | null = null;
   private kv: KV;
@@ -87,6 +93,8 @@ export class Client {
     this.kv = kv ?? browserKV();
     this.session = readJSON<Session | null>(this.kv, SESSION_KEY, null);
     this.api = new Api(base, this.session?.token ?? null, undefined, () => this.lostAuth());
+    this.readCounts = new ReadCounts((chat, seq) => this.api.reads(chat, seq));
+    this.windows = readJSON<Windows>(this.kv, "lx.windows", DEFAULT_WINDOWS);
     this.store.subscribe(() => {
       this.scheduleCache();
       this.changed();
@@ -210,7 +218,12 @@ export class Client {
 
   private onStatus(status: ConnStatus): void {
     this.status = status;
+    if (status === "syncing") {
+      this.windows = windowsFrom(this.conn?.welcome, this.windows);
+      writeJSON(this.kv, "lx.windows", this.windows);
+    }
     if (status === "online") {
+      this.readCounts.refreshAll();
       void this.flush();
       const active = this.store.activeChat;
       if (active) this.markRead(active);
@@ -225,6 +238,7 @@ export class Client {
       return;
     }
     if (frame.t === "pong" || frame.t === "welcome" || frame.t === "synced" || frame.t === "ok") return;
+    if (frame.t === "reads") return this.readCounts.changed(frame.chat, frame.after, frame.upto);
     const res = this.store.apply(frame);
     for (const cid of res.mine) {
       if (this.outbox.remove(cid)) this.inFlight.delete(cid);

@@ -272,3 +272,24 @@ describe("helpers", () => {
     expect(list.map((c) => c.id)).toEqual([3, 2, 1]);
   });
 });
+
+describe("my reactions on a fresh device", () => {
+  it("come from history and catch-up pages, which win over older reaction events", () => {
+    const store = new Store();
+    store.apply(sync([chat(10, { last_seq: 3 })]));
+    const liked = ev(10, 1, 2, "nice", { reactions: { "👍": 1, "❤️": 1 }, my_reactions: ["❤️"] });
+    store.addHistory(10, [liked, ev(10, 2, 2, "plain")], false, true);
+    expect(store.myReactionsOn(10, 1)).toEqual(["❤️"]);
+    expect(store.myReactionsOn(10, 2)).toEqual([]);
+
+    // An older page carrying my own reaction event for it does not undo what the page said.
+    const old = ev(10, 3, 1, "", { kind: "system", text: undefined, data: { type: "reaction", seq: 1, user: 1, emoji: "👍", on: true, counts: { "👍": 1 } } });
+    store.addHistory(10, [{ ...liked, my_reactions: [] }, old], false, false);
+    expect(store.myReactionsOn(10, 1)).toEqual([]);
+
+    store.apply({ t: "evs", chat: 10, events: [{ ...liked, my_reactions: ["👍"] }] });
+    expect(store.myReactionsOn(10, 1)).toEqual(["👍"]);
+    store.apply({ t: "ev", ...liked, my_reactions: undefined }); // live frames say nothing of mine
+    expect(store.myReactionsOn(10, 1)).toEqual(["👍"]);
+  });
+});

@@ -41,7 +41,7 @@ export interface State {
   mentioned: Record<number, number>;
   /** Loaded member lists of groups (not cached across reloads). */
   members: Record<number, Member[]>;
-  /** "chat:seq" -> the emoji I reacted with (learnt from reaction events). */
+  /** "chat:seq" -> the emoji I reacted with (from `my_reactions` on pages, then reaction events). */
   myReactions: Record<string, string[]>;
 }
 
@@ -411,6 +411,12 @@ export class Store {
       }
     }
     if (!known) out.unknownChats.push(chatId);
+    this.learnMine(chatId, events);
+  }
+
+  /** Per-user pages (history, catch-up) say which reactions are mine: they win over events. */
+  private learnMine(chatId: number, events: ChatEvent[]): void {
+    for (const ev of events) if (ev.my_reactions) this.state.myReactions[`${chatId}:${ev.seq}`] = [...ev.my_reactions];
   }
 
   private applySystem(chatId: number, ev: ChatEvent, out: ApplyResult): void {
@@ -492,6 +498,7 @@ export class Store {
       if (ev.kind === "system" && ev.data?.names) this.applySystem(chatId, { ...ev, data: { names: ev.data.names } }, emptyResult());
       if (ev.kind === "system" && (ev.data?.type === "recall" || isSilent(ev))) this.applySystem(chatId, ev, emptyResult());
     }
+    this.learnMine(chatId, events);
     if (fromStart || !more) s.atStart[chatId] = !more;
     this.emit();
   }

@@ -60,6 +60,8 @@ export interface ChatEvent {
   edited_at?: number;
   /** emoji -> how many people reacted with it */
   reactions?: Record<string, number>;
+  /** The emoji I put on it: only on per-user pages (history, catch-up), not on live frames. */
+  my_reactions?: string[];
   data?: SystemData;
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Client } from "../client";
 import { clock, dayLabel, presenceText, sameDay, systemText } from "../format";
 import { t } from "../i18n";
+import { within } from "../limits";
 import { mentionsMe } from "../mentions";
 import { isSilent } from "../store";
 import { forwardable, picked, prune, toggle } from "../selection";
@@ -17,9 +18,6 @@ import { below, type MenuPos } from "./Menu";
 import { ReactionChips, ReactionPalette } from "./Reactions";
 import { ReadCount } from "./ReadCount";
 import { SelectionBar } from "./SelectionBar";
-
-export const RECALL_WINDOW_MS = 120_000;
-export const EDIT_WINDOW_MS = 48 * 3600_000;
 
 type MsgAction = "reply" | "forward" | "copy" | "select" | "info" | "recall" | "toggle" | "react" | "edit";
 
@@ -132,8 +130,8 @@ function Message({
     );
   }
   const mine = ev.from === me;
-  const canRecall = mine && Date.now() - ev.ts < RECALL_WINDOW_MS && chat.active;
-  const canEdit = mine && ev.kind === "text" && Date.now() - ev.ts < EDIT_WINDOW_MS && chat.active;
+  const canRecall = mine && within(ev.ts, client.windows.recallMs) && chat.active;
+  const canEdit = mine && ev.kind === "text" && within(ev.ts, client.windows.editMs) && chat.active;
   const forwarded = ev.data?.forwarded;
   const button = (action: MsgAction, icon: string, label: string, testId?: string) => (
     <button type="button" class="icon-btn small" title={label} aria-label={label} data-testid={testId} onClick={(e) => act(action, ev, e.currentTarget as Element)}>

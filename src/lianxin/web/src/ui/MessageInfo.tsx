@@ -12,7 +12,7 @@ function when(ms: number): string {
 
 /** When a message was sent, and who has read it (count in groups, ticks in direct chats). */
 export function MessageInfo({ client, chat, ev, onClose }: { client: Client; chat: ChatSummary; ev: ChatEvent; onClose: () => void }) {
-  const stats = useReads(client, chat.id, ev.seq, false);
+  const stats = useReads(client, chat.id, ev.seq);
   const [versions, setVersions] = useState<{ text: string; ts: number }[]>([]);
   useEffect(() => {
     if (ev.edited)

@@ -3,36 +3,14 @@ import type { Client } from "../client";
 import { t } from "../i18n";
 import type { ReadStats } from "../types";
 
-const REFRESH_MS = 10_000;
-
-// One answer per message, shared: the info dialog's fresh count also updates the inline one.
-const cache = new Map<string, ReadStats>();
-const listeners = new Set<() => void>();
-
-async function load(client: Client, chat: number, seq: number): Promise<void> {
-  try {
-    cache.set(`${chat}:${seq}`, await client.api.reads(chat, seq));
-    listeners.forEach((fn) => fn());
-  } catch {
-    // the count is a hint; the next refresh tries again
-  }
-}
-
-/** Read stats of one message, refreshed while shown (groups push no read marks to senders). */
-export function useReads(client: Client, chat: number, seq: number, live = true): ReadStats | null {
-  const key = `${chat}:${seq}`;
-  const [stats, setStats] = useState<ReadStats | null>(cache.get(key) ?? null);
+/** Read stats of one message while shown; the server pushes `reads` when they change. */
+export function useReads(client: Client, chat: number, seq: number): ReadStats | null {
+  const counts = client.readCounts;
+  const [stats, setStats] = useState<ReadStats | null>(counts.get(chat, seq));
   useEffect(() => {
-    const on = () => setStats(cache.get(key) ?? null);
-    listeners.add(on);
-    on();
-    void load(client, chat, seq);
-    const id = live ? setInterval(() => document.visibilityState === "visible" && void load(client, chat, seq), REFRESH_MS) : undefined;
-    return () => {
-      listeners.delete(on);
-      if (id) clearInterval(id);
-    };
-  }, [key, live]);
+    setStats(counts.get(chat, seq));
+    return counts.watch(chat, seq, () => setStats(counts.get(chat, seq)));
+  }, [chat, seq]);
   return stats;
 }
 
