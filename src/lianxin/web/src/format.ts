@@ -1,5 +1,6 @@
 // Human text for times, days, presence, previews and system events (uses i18n only).
 import { getLang, t } from "./i18n";
+import { kindLabel, type MediaData } from "./media";
 import type { ChatEvent, PresenceInfo } from "./types";
 
 type NameOf = (id: number | null | undefined, names?: Record<string, string>) => string;
@@ -100,6 +101,10 @@ export function systemText(ev: ChatEvent, me: number, nameOf: NameOf): string {
       return t("sys.friends");
     case "recall":
       return d.by === me ? t("msg.recalled_me") : t("msg.recalled", { name: who(d.by) });
+    case "opened":
+      return t(d.sender === me ? "sys.opened_mine" : "sys.opened", { by: who(d.by) });
+    case "album":
+      return t("sys.album", { by: who(d.by) });
     case "followed":
     case "unfollowed":
       return t(d.type === "followed" ? "sys.followed" : "sys.unfollowed", { user: who(d.user) });
@@ -112,6 +117,8 @@ export function preview(ev: ChatEvent | null, me: number, nameOf: NameOf, group:
   if (!ev) return "";
   if (ev.kind === "system") return systemText(ev, me, nameOf);
   if (ev.recalled) return ev.from === me ? t("msg.recalled_me") : t("msg.recalled", { name: nameOf(ev.from) });
+  const label = ev.kind === "text" ? "" : kindLabel(ev.kind, ev.data as MediaData | undefined);
+  if (label) return group && ev.from !== me && ev.from != null ? `${nameOf(ev.from)}: ${label}` : label;
   let text = (ev.text ?? "").replace(/\s+/g, " ");
   if (ev.kind === "card" || ev.kind === "template") {
     text = t(ev.kind === "card" ? "bot.preview_card" : "bot.preview_template", { title: String(ev.data?.title ?? "") });

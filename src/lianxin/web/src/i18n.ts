@@ -1,12 +1,13 @@
 // UI text in English and Simplified Chinese. Components call t("key", {params}) only.
 // The text itself lives in ./text/, one file per feature area, merged here.
 
+import * as contacts from "./text/contacts";
 import * as core from "./text/core";
 import * as media from "./text/media";
 import * as platform from "./text/platform";
 
-const en = { ...core.en, ...media.en, ...platform.en };
-const zh = { ...core.zh, ...media.zh, ...platform.zh };
+const en = { ...core.en, ...contacts.en, ...media.en, ...platform.en };
+const zh = { ...core.zh, ...contacts.zh, ...media.zh, ...platform.zh };
 
 export type MessageKey = keyof typeof en;
 type Dict = Record<MessageKey, string>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ApiError, type QrWait } from "./api";
 import { QrLogin, type QrState } from "./qrlogin";
 
-const ME = { id: 1, name: "Me", handle: null, bio: null, phone: "+1", privacy: { find_by_phone: true, find_by_handle: true, last_seen: "everyone" as const, stranger_messages: false } };
+const ME = { id: 1, name: "Me", handle: null, bio: null, phone: "+1", privacy: { find_by_phone: true, find_by_handle: true, find_nearby: true, add_me: "everyone" as const, last_seen: "everyone" as const, stranger_messages: false, read_receipts: true, auto_friend: true } };
 
 function fakeApi(answers: (QrWait | ApiError)[]) {
   const calls: string[] = [];

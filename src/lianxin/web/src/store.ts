@@ -157,12 +157,16 @@ export class Store {
   }
 
   chatTitle(chat: ChatSummary): string {
-    if (chat.kind === "direct" && chat.peer) return this.state.users[chat.peer.id]?.name ?? chat.peer.name ?? chat.title;
+    if (chat.kind === "direct" && chat.peer) {
+      return this.state.friends[chat.peer.id]?.remark || (this.state.users[chat.peer.id]?.name ?? chat.peer.name ?? chat.title);
+    }
     return chat.title;
   }
 
   userName(id: number | null | undefined, names?: Record<string, string>): string {
     if (id == null) return "";
+    const remark = this.state.friends[id]?.remark; // my private name for a friend wins
+    if (remark) return remark;
     return this.state.users[id]?.name ?? names?.[String(id)] ?? this.state.friends[id]?.name ?? `#${id}`;
   }
 
@@ -263,9 +267,14 @@ export class Store {
       case "friend": {
         const u = frame.user as User;
         if (frame.active) {
-          s.friends[u.id] = u;
+          s.friends[u.id] = { ...s.friends[u.id], ...u };
           s.users[u.id] = u;
         } else delete s.friends[u.id];
+        break;
+      }
+      case "friend_meta": {
+        const f = s.friends[frame.user as number];
+        if (f) s.friends[f.id] = { ...f, remark: frame.remark, tags: frame.tags, starred: frame.starred, close_friend: frame.close_friend };
         break;
       }
       case "chat":

@@ -6,13 +6,23 @@ export interface User {
   handle: string | null;
   bio: string | null;
   is_bot?: boolean;
+  /** My private labels, on friends only (never sent to anyone else). */
+  remark?: string | null;
+  tags?: string[];
+  starred?: boolean;
+  close_friend?: boolean;
 }
 
+/** Every privacy and contact setting: GET/PATCH /api/v1/me/privacy. */
 export interface Privacy {
   find_by_phone: boolean;
   find_by_handle: boolean;
-  last_seen: "everyone" | "friends" | "nobody";
+  find_nearby: boolean;
+  add_me: "everyone" | "friends_of_friends" | "nobody";
   stranger_messages: boolean;
+  last_seen: "everyone" | "friends" | "nobody";
+  read_receipts: boolean;
+  auto_friend: boolean;
 }
 
 export interface Me extends User {

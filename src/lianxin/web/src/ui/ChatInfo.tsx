@@ -6,6 +6,7 @@ import { t } from "../i18n";
 import { Avatar, PaneHeader, Toggle } from "./common";
 import { Confirm } from "./Dialog";
 import { go } from "./hooks";
+import { AlbumSection } from "./Album";
 import { Members } from "./Members";
 import { BotBadge, GroupBots } from "./BotPages";
 import { FriendPicker } from "./NewGroup";
@@ -189,6 +190,7 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
             <Toggle label={t("group.archive")} checked={chat.archived} onChange={(v) => void setting({ archived: v })} />
           </div>
         ) : null}
+        {chat.kind === "group" && chat.active ? <AlbumSection client={client} chat={chat.id} /> : null}
         {chat.kind === "group" && chat.active ? (
           <button
             class="btn danger wide"

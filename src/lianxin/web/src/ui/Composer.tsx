@@ -5,6 +5,7 @@ import { activeMention, filterCandidates, insertMention, resolveMentions, type C
 import type { ChatEvent, ChatSummary } from "../types";
 import { useBotComposer } from "./BotBar";
 import { Icon } from "./common";
+import { MediaTools, VoiceButton } from "./MediaComposer";
 import { MentionPicker } from "./MentionPicker";
 
 const drafts = new Map<number, string>();
@@ -151,6 +152,7 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
         }}
       >
         {bot.leading}
+        {editing ? null : <MediaTools client={client} chat={chat} />}
         <textarea
           ref={area}
           rows={1}
@@ -173,6 +175,7 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
           onBlur={() => setMention(null)}
           onKeyDown={onKeyDown}
         />
+        {editing ? null : <VoiceButton client={client} chat={chat} />}
         <button type="submit" class="send-btn" disabled={!text.trim()} aria-label={editing ? t("msg.save_edit") : t("msg.send")} title={editing ? t("msg.save_edit") : t("msg.send")}>
           <Icon name={editing ? "check" : "send"} />
         </button>

@@ -14,6 +14,7 @@ import { ForwardPicker } from "./ForwardPicker";
 import { useTicker } from "./hooks";
 import { MessageInfo } from "./MessageInfo";
 import { MessageBody } from "./bodies";
+import { UploadList } from "./MediaComposer";
 import { below, type MenuPos } from "./Menu";
 import { ReactionChips, ReactionPalette } from "./Reactions";
 import { ReadCount } from "./ReadCount";
@@ -204,7 +205,11 @@ function PendingMessage({ client, chat, p }: { client: Client; chat: ChatSummary
       <div class="msg-row">
         <div class="bubble">
           {p.reply_to ? <Quote client={client} chat={chat.id} seq={p.reply_to} /> : null}
-          <span class="text">{p.text}</span>
+          {p.kind && p.kind !== "text" ? (
+            <MessageBody client={client} chat={chat} ev={{ chat: p.chat, seq: 0, id: 0, from: client.store.myId, kind: p.kind, ts: p.ts, text: p.text || undefined, data: p.data }} />
+          ) : (
+            <span class="text">{p.text}</span>
+          )}
           <span class="meta">
             <time>{clock(p.ts)}</time>
             {p.failed ? null : <Ticks state={online ? "sending" : "queued"} />}
@@ -400,6 +405,7 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
             <PendingMessage key={it.key} client={client} chat={chat} p={it.p} />
           ),
         )}
+        <UploadList client={client} chat={chatId} />
       </div>
       {sel ? null : chat.active ? (
         <Composer

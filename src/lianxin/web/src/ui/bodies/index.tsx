@@ -4,6 +4,7 @@ import type { Client } from "../../client";
 import { t } from "../../i18n";
 import type { ChatEvent, ChatSummary } from "../../types";
 import { MessageText } from "../MessageText";
+import { MEDIA_BODIES } from "./media";
 import { PLATFORM_BODIES } from "./platform";
 
 export interface BodyProps {
@@ -16,6 +17,7 @@ export type BodyView = (props: BodyProps) => preact.JSX.Element | null;
 
 const BODIES: Record<string, BodyView> = {
   text: ({ client, ev }) => <MessageText client={client} ev={ev} />,
+  ...MEDIA_BODIES,
   ...PLATFORM_BODIES,
 };
 
