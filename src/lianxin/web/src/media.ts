@@ -1,6 +1,7 @@
 // Media logic without UI: how big a photo box is, how a waveform becomes bars, what kind an
 // attached file is, how sizes and durations read, and the serial upload queue that turns
 // picked files into sends (the outbox takes over once the server has the bytes).
+import { t } from "./i18n";
 
 /** What the server stores for a media message (`data`), see docs/protocol.md "Message kinds". */
 export interface MediaData {
@@ -114,6 +115,32 @@ export function formatCoord(lat: number, lon: number): string {
 export function urlsFresh(urls: Record<string, string | number> | undefined, nowMs: number, marginS = 60): boolean {
   const exp = Number(urls?.expires_at ?? 0);
   return exp * 1000 - marginS * 1000 > nowMs;
+}
+
+/** The short label of a non-text message (chat list, quotes, chat records). */
+export function kindLabel(kind: string, data: MediaData | Record<string, unknown> | undefined | null): string {
+  const d = (data ?? {}) as Record<string, unknown>;
+  switch (kind) {
+    case "photo":
+      return t("media.preview_photo");
+    case "voice":
+      return t("media.preview_voice", { d: formatDuration(Number(d.duration_ms ?? 0)) });
+    case "video":
+      return t("media.preview_video");
+    case "file":
+      return t("media.preview_file", { name: String(d?.name ?? "") });
+    case "sticker":
+      return t("media.preview_sticker", { emoji: String(d?.emoji ?? "") });
+    case "view_once":
+      return t("media.preview_view_once");
+    case "location":
+      return t("media.preview_location", { name: String(d?.name ?? "") });
+    case "contact":
+      return t("media.preview_contact", { name: String(d?.name ?? "") });
+    case "chat_record":
+      return t("media.preview_record", { title: String(d?.title ?? "") });
+  }
+  return "";
 }
 
 // -- upload queue ---------------------------------------------------------------------------
