@@ -57,12 +57,13 @@ async def test_other_bots_chats_and_callbacks(server: ServerThread, closing: lis
         text="go",
         reply_markup={"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]},
     )
+    # B was never started by the user and shares no group with them (Telegram's 403).
     assert await error(server, b.token, "sendMessage", chat_id=uid(user), text="hi") == (
-        400,
-        "Bad Request: chat not found",
+        403,
+        "Forbidden: bot can't initiate conversation with a user",
     )
     assert (await error(server, b.token, "sendMessage", chat_id=-chat, text="hi"))[0] == 400
-    assert (await error(server, b.token, "getChat", chat_id=uid(user)))[0] == 400
+    assert (await error(server, b.token, "getChat", chat_id=uid(user)))[0] == 403
     pressed = await user.press_button(chat, sent["message_id"], "go")
     assert (await error(server, b.token, "answerCallbackQuery", callback_query_id=pressed["id"]))[
         0
@@ -79,7 +80,7 @@ async def test_other_bots_chats_and_callbacks(server: ServerThread, closing: lis
             message_id=sent["message_id"],
             text="x",
         )
-    )[0] == 400
+    )[0] == 403
     with pytest.raises(ApiError) as err:
         await user.press_button(chat, sent["message_id"], "never-offered")
     assert err.value.status == 400
@@ -160,11 +161,13 @@ async def test_privacy_mode_in_groups(server: ServerThread, closing: list[Any]) 
     await befriend(owner, other)
     await owner.start_bot(bot.id)
     group = (await owner.create_group("G", [uid(other), bot.id]))["id"]
-    # Pending: the /start message and the group join, in either order (see the note on
-    # update order in docs/bots.md); the join must be among them.
+    # Pending, in the order they happened: the /start message, then the group join.
     joined = await tg_ok(server, bot.token, "getUpdates")
-    mine = [u for u in joined if "my_chat_member" in u]
-    assert len(mine) == 1 and mine[0]["my_chat_member"]["chat"]["id"] == -group
+    assert [next(k for k in u if k != "update_id") for u in joined] == [
+        "message",
+        "my_chat_member",
+    ]
+    assert joined[1]["my_chat_member"]["chat"]["id"] == -group
     await tg_ok(server, bot.token, "getUpdates", offset=joined[-1]["update_id"] + 1)
     await other.send_text(group, "chatter")
     await other.send_text(group, "/help@PrivBot")

@@ -1,15 +1,13 @@
-"""A bot's update stream: collected from the chat log, polled, acknowledged.
+"""A bot's update stream: polled, acknowledged.
 
-Nothing happens on the send path. When a bot polls (or its webhook worker runs), the
-chats whose log moved past the bot's cursor are read, the events the bot may see become
-``bot_updates`` rows with the bot's next ``update_id``, and the cursor moves. Callback
-queries are inserted directly. An update stays until a later poll's ``offset`` passes it
-(Telegram's rule). Per chat the log is gap-free and committed in seq order, so the
-cursor never skips an event, on any number of nodes.
+Updates are queued when their event commits (``actions/bot_fanout.py``), so this
+module only reads them. An update stays until a later poll's ``offset`` passes it
+(Telegram's rule).
 
 What a bot sees: every message from others in its direct chats; in groups with privacy
 mode on only ``/commands``, mentions of the bot and replies to it (all messages with
-privacy off); and ``my_chat_member`` when it is added to or removed from a group.
+privacy off); ``callback_query`` when a user presses its buttons; and
+``my_chat_member`` when it is added to or removed from a group.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ import orjson
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lianxin.actions import bot_fanout
 from lianxin.actions.bots import Bot
 from lianxin.errors import Code, LianxinError
 from lianxin.events import publish
@@ -31,9 +30,8 @@ from lianxin.services import Services
 from lianxin.store import bots as store
 from lianxin.store import chats as chats_store
 
-UPDATE_TYPES = frozenset({"message", "edited_message", "callback_query", "my_chat_member"})
+UPDATE_TYPES = bot_fanout.UPDATE_TYPES
 LIMIT_MAX = 100
-COLLECT_PER_CHAT = 500
 
 
 class Wakeups(Protocol):
@@ -51,115 +49,16 @@ def check_allowed_updates(value: object) -> list[str] | None:
     return [v for v in value if v in UPDATE_TYPES]
 
 
-def _allowed(bot_row: Row[Any]) -> frozenset[str]:
-    if not bot_row.allowed_updates:
-        return UPDATE_TYPES
-    chosen = orjson.loads(bot_row.allowed_updates)
-    return frozenset(chosen) if chosen else UPDATE_TYPES
-
-
 async def wake(svc: Services, bot_id: int) -> None:
     """Tell the bot's waiting polls (on any node) to look again. Call after commit."""
     await publish.to_users(svc.bus, [bot_id], {"t": "bot_wake"})
-
-
-# -- collecting ------------------------------------------------------------------------
-
-
-def _sees(event: Row[Any], bot: Row[Any], kind: str, reply_senders: dict[int, int | None]) -> bool:
-    """Privacy mode: in groups only commands, mentions of the bot and replies to it."""
-    if kind == "direct" or not bot.privacy:
-        return True
-    text = event.text or ""
-    if text.startswith("/"):
-        return True
-    mentions = orjson.loads(event.mentions) if event.mentions else []
-    if bot.user_id in mentions or f"@{bot.handle}".lower() in text.lower():
-        return True
-    return event.reply_to is not None and reply_senders.get(event.reply_to) == bot.user_id
-
-
-def _membership(event: Row[Any], bot_id: int) -> dict[str, Any] | None:
-    """A system event that adds or removes the bot, as a my_chat_member payload."""
-    data = orjson.loads(event.data or "{}")
-    kind = data.get("type")
-    if kind in ("created", "members_added") and bot_id in data.get("users", []):
-        status = "member"
-    elif kind == "member_removed" and data.get("user") == bot_id:
-        status = "kicked"
-    else:
-        return None
-    return {"chat": event.chat_id, "by": data.get("by"), "status": status, "seq": event.seq}
-
-
-async def _collect_chat_txn(
-    conn: AsyncConnection, bot: Row[Any], news: Row[Any], next_id: int, now: int
-) -> int:
-    """Turn one chat's new events into updates; returns the next free update id."""
-    allowed = _allowed(bot)
-    events = await chats_store.events_between(
-        conn,
-        news.chat_id,
-        after=news.after,
-        upto=news.upto,
-        limit=COLLECT_PER_CHAT,
-        newest_first=False,
-    )
-    replies = [e.reply_to for e in events if e.reply_to is not None]
-    reply_senders = await store.senders_of(conn, news.chat_id, replies)
-    for event in events:
-        type_, payload = None, None
-        if event.kind == "system":
-            payload = _membership(event, bot.user_id)
-            type_ = "my_chat_member" if payload else None
-        elif event.sender_id != bot.user_id and event.recalled_at is None:
-            type_ = "message" if _sees(event, bot, news.kind, reply_senders) else None
-        if type_ is not None and type_ in allowed:
-            await store.insert_update_txn(
-                conn,
-                bot_id=bot.user_id,
-                update_id=next_id,
-                type_=type_,
-                now=now,
-                chat_id=event.chat_id,
-                seq=event.seq,
-                payload=payload,
-            )
-            next_id += 1
-    if events:
-        await store.set_cursor_txn(conn, bot.user_id, news.chat_id, int(events[-1].seq))
-    return next_id
-
-
-async def do_collect(svc: Services, bot_id: int) -> None:
-    """Bring the bot's queue up to date with its chats' logs (a write only if there is news)."""
-    async with svc.db.read() as conn:
-        if not await store.chats_with_news(conn, bot_id):
-            return
-    now = svc.clock.now_ms()
-    async with svc.db.write() as conn:
-        bot = await store.lock_bot_txn(conn, bot_id)  # update ids are taken in turn
-        full = await store.get_bot(conn, bot_id)
-        assert bot is not None and full is not None
-        next_id = int(bot.next_update_id)
-        for news in await store.chats_with_news(conn, bot_id):
-            next_id = await _collect_chat_txn(conn, full, news, next_id, now)
-        await store.update_bot_txn(conn, bot_id, {"next_update_id": next_id}, now)
 
 
 async def add_update_txn(
     conn: AsyncConnection, bot_id: int, type_: str, now: int, **fields: Any
 ) -> bool:
     """Queue a non-message update (e.g. a callback query) unless the bot filtered it out."""
-    bot = await store.lock_bot_txn(conn, bot_id)
-    assert bot is not None
-    if type_ not in _allowed(bot):
-        return False
-    await store.insert_update_txn(
-        conn, bot_id=bot_id, update_id=int(bot.next_update_id), type_=type_, now=now, **fields
-    )
-    await store.update_bot_txn(conn, bot_id, {"next_update_id": bot.next_update_id + 1}, now)
-    return True
+    return await bot_fanout.queue_txn(conn, bot_id, type_, now, **fields)
 
 
 # -- polling ---------------------------------------------------------------------------
@@ -233,13 +132,11 @@ async def do_poll(
         lease = await _begin_poll(svc, bot, offset, allowed_updates)
         await wake(svc, bot.user_id)  # an older poll, anywhere, sees it lost the lease
         if offset is not None and offset < 0:
-            await do_collect(svc, bot.user_id)
             offset = await _ack_negative(svc, bot, offset)
         start = offset if offset is not None and offset > 0 else 0
         while True:
             woken.clear()
             await _check_lease(svc, bot, lease)
-            await do_collect(svc, bot.user_id)
             async with svc.db.read() as conn:
                 rows = await store.pending_updates(conn, bot.user_id, offset=start, limit=limit)
             remaining = deadline - loop.time()

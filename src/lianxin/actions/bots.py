@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import messages
 from lianxin.actions.accounts import Identity, check_handle, check_name, hash_token
-from lianxin.actions.chats import direct_key
-from lianxin.actions.contacts import befriend_txn, publish_friends
+from lianxin.actions.chats import direct_key, ensure_direct_txn
 from lianxin.errors import Code, LianxinError
 from lianxin.ids import DeviceId, UserId
 from lianxin.services import Services
@@ -195,40 +194,37 @@ async def access_commands(svc: Services, bot_id: int) -> list[dict[str, str]]:
 async def do_start_bot(
     svc: Services, me: Identity, bot_id: int, param: str | None = None
 ) -> dict[str, Any]:
-    """Start a bot: the direct chat with it (no friend request: bots accept everyone), then
+    """Start a bot: the direct chat with it (no friendship: anyone may start a bot), then
     ``/start [param]`` from me, which is how the bot learns about me. Returns the message."""
     if param is not None and not START_PARAM_RE.fullmatch(param):
         raise LianxinError(Code.bad_request, "a start parameter is up to 64 of A-Z a-z 0-9 _ -")
     await access_bot(svc, bot_id)
-    now = svc.clock.now_ms()
     async with svc.db.write() as conn:
         if await contacts_store.block_between(conn, me.user_id, bot_id):
             raise LianxinError(Code.blocked, "unblock this bot to start it")
-        befriended = None
-        if not await contacts_store.are_friends(conn, me.user_id, bot_id):
-            befriended = await befriend_txn(conn, me.user_id, bot_id, now)
-            users = await accounts_store.get_users(conn, [me.user_id, bot_id])
-    if befriended is not None:
-        _, created, event = befriended
-        await publish_friends(svc, users, me.user_id, bot_id, event, created)
-    async with svc.db.read() as conn:
-        chat_id = await _direct_chat(conn, me.user_id, bot_id)
+        chat_id, _ = await ensure_direct_txn(conn, me.user_id, bot_id, svc.clock.now_ms())
     text = "/start" if not param else f"/start {param}"
     sent = await messages.do_send(svc, me, chat_id, client_id=uuid.uuid4().hex, text=text)
     return sent.event
 
 
-async def _direct_chat(conn: AsyncConnection, a: int, b: int) -> int:
-    chat = await chats_store.get_direct_chat(conn, direct_key(a, b))
-    if chat is None:
-        raise LianxinError(Code.not_found, "chat not found")
-    return int(chat.id)
-
-
 async def direct_chat_with(svc: Services, bot: Bot, user_id: int) -> int:
-    """The bot's private chat with a user, which exists once the user started the bot."""
+    """The bot's private chat with a user. It exists once the user started the bot; a bot
+    may also open it with someone it shares a group with. Anyone else: ``not_allowed``."""
     async with svc.db.read() as conn:
-        return await _direct_chat(conn, bot.user_id, user_id)
+        chat = await chats_store.get_direct_chat(conn, direct_key(bot.user_id, user_id))
+    if chat is not None:
+        return int(chat.id)
+    async with svc.db.write() as conn:
+        peer = await accounts_store.get_user(conn, user_id)
+        if peer is None or user_id == bot.user_id:
+            raise LianxinError(Code.not_found, "chat not found")
+        if not await store.share_group(conn, bot.user_id, user_id):
+            raise LianxinError(Code.not_allowed, "bot can't initiate conversation with a user")
+        if await contacts_store.block_between(conn, bot.user_id, user_id):
+            raise LianxinError(Code.blocked, "bot was blocked by the user")
+        chat_id, _ = await ensure_direct_txn(conn, bot.user_id, user_id, svc.clock.now_ms())
+    return chat_id
 
 
 def check_commands(commands: object) -> list[dict[str, str]]:

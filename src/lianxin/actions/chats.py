@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import views
+from lianxin.actions import bot_fanout, views
 from lianxin.actions.accounts import Identity
 from lianxin.errors import Code, LianxinError
 from lianxin.events import publish
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
+from lianxin.store import bots as bots_store
 from lianxin.store import chats as store
 from lianxin.store import contacts as contacts_store
 from lianxin.store import official as official_store
@@ -65,6 +66,7 @@ async def ensure_direct_txn(conn: AsyncConnection, a: int, b: int, now: int) -> 
             conn, chat_id=chat_id, user_id=uid, role="member", joined_seq=0, now=now
         )
     await store.update_chat_txn(conn, chat_id, {"member_count": 2})
+    await bot_fanout.joined_txn(conn, chat_id, [], (a, b), now)
     return chat_id, True
 
 
@@ -99,6 +101,8 @@ async def check_direct_allowed(conn: AsyncConnection, sender: int, peer: int) ->
         raise LianxinError(Code.blocked, "this user is not accepting your messages")
     if standing.friends:
         return
+    if await bots_store.bot_ids_among(conn, [sender, peer]):
+        return  # anyone may start a bot; it answers in chats users opened (actions/bots.py)
     if await official_store.follows_either_way(conn, sender, peer):
         return  # an official account and its active follower (actions/official.py)
     target = await accounts_store.get_user(conn, peer)
@@ -297,6 +301,7 @@ async def do_create_group(
                 "names": await _names(conn, everyone),
             },
         )
+        await bot_fanout.joined_txn(conn, chat_id, [], everyone, now, event)
         member = await store.get_member(conn, chat_id, me.user_id)
         assert member is not None
         summary = (await summaries(conn, me.user_id, [member]))[0]
@@ -308,7 +313,8 @@ async def _check_invitable(conn: AsyncConnection, inviter: int, user_ids: list[i
     for uid in user_ids:
         if await accounts_store.get_user(conn, uid) is None:
             raise LianxinError(Code.not_found, f"no such user: {uid}")
-        if not await contacts_store.are_friends(conn, inviter, uid):
+        is_bot = bool(await bots_store.bot_ids_among(conn, [uid]))  # bots need no friendship
+        if not is_bot and not await contacts_store.are_friends(conn, inviter, uid):
             raise LianxinError(Code.not_friends, "you can only add your friends to a group")
         if await contacts_store.block_between(conn, inviter, uid):
             raise LianxinError(Code.not_allowed, "this user cannot be added")
@@ -395,6 +401,7 @@ async def do_add_members(
                 conn, chat_id=chat_id, user_id=uid, role="member", joined_seq=event.seq - 1, now=now
             )
         await store.update_chat_txn(conn, chat_id, {"member_count": chat.member_count + len(new)})
+        await bot_fanout.joined_txn(conn, chat_id, bot_fanout.bot_ids(chat), new, now, event)
     await publish_event(svc, event, joined=new)
     return new
 
@@ -426,6 +433,7 @@ async def do_remove_member(svc: Services, me: Identity, chat_id: int, user_id: i
             },
         )
         await _end_membership_txn(conn, chat, user_id, event.seq, now)
+        await bot_fanout.left_txn(conn, chat, user_id, event, now)
     await publish_event(svc, event, left=[user_id])
 
 

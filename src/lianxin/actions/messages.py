@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import kinds, previews, reactions, shared_kinds, views
+from lianxin.actions import bot_fanout, kinds, previews, reactions, shared_kinds, views
 from lianxin.actions.accounts import Identity
 from lianxin.actions.chats import (
     access_member,
@@ -120,11 +120,17 @@ async def do_send(
                 data=data or None,
             )
             await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", row.seq, now)
+            if chat.bot_ids:  # the bots' updates take their place in line now (bot_fanout)
+                await bot_fanout.message_txn(conn, chat, row, now)
     except _Duplicate as dup:
         if dup.row.chat_id != chat_id:
             raise LianxinError(Code.conflict, "this client id was used for another chat") from None
         return Sent(views.event(dup.row), duplicate=True)
-    await publish_event(svc, row, exclude=session_id)
+    # The first event of a direct chat opened without one (a bot started, a stranger
+    # written to) subscribes both sides' sessions to the chat.
+    first = chat.kind == "direct" and row.seq == 1
+    joined = [int(u) for u in chat.direct_key.split(":")] if first else []
+    await publish_event(svc, row, exclude=session_id, joined=joined)
     previews.schedule(svc, row)  # fetched in the background, after the ack
     return Sent(views.event(row), duplicate=False)
 

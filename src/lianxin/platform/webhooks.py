@@ -1,7 +1,7 @@
 """The webhook sender: a background task in every server process.
 
 Each round it claims the bots whose webhooks it delivers (a lease in the database, so
-one node per bot in a cluster), collects their new updates and POSTs them one at a time,
+one node per bot in a cluster), reads their due updates and POSTs them one at a time,
 in order, as Telegram ``Update`` JSON with ``Content-Type: application/json``, the
 ``X-Telegram-Bot-Api-Secret-Token`` header and ``X-Lianxin-Signature`` (HMAC over the
 timestamp and body, against tampering and replay). Any 2xx acknowledges; a body with a
@@ -68,7 +68,6 @@ class WebhookSender:
         await asyncio.gather(*(self._deliver_bot(b) for b in bot_ids))
 
     async def _deliver_bot(self, bot_id: int) -> None:
-        await bot_updates.do_collect(self.svc, bot_id)
         row, updates = await webhooks.due_updates(self.svc, bot_id, BATCH)
         if row is None:
             return

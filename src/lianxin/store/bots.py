@@ -1,17 +1,15 @@
 """Bots: accounts with a token, their update queue, callback queries and cursors.
 
 A bot is a ``users`` row with ``is_bot``; ``bots`` adds its owner, token hash, settings
-and webhook. Message updates are not written on the send path: a bot's poll (or its
-webhook worker) reads the chat log past the bot's per-chat cursor and turns what it
-finds into ``bot_updates`` rows, which also hold non-message updates (callback
-queries). The rows give every update one monotonic ``update_id`` per bot, carry the
-webhook retry state, and are deleted once acknowledged.
+and webhook. ``bot_updates`` holds every update of every type, written in the
+transaction that commits its event (``actions/bot_fanout.py``): one monotonic
+``update_id`` per bot, the webhook retry state, deleted once acknowledged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -44,6 +42,7 @@ bots = Table(
     Column("token_hash", String(64), nullable=True, unique=True),  # null: revoked
     Column("privacy", Boolean, nullable=False, server_default="1"),
     Column("commands", Text, nullable=False, server_default="[]"),
+    Column("description", String(512), nullable=False, server_default=""),
     Column("allowed_updates", Text, nullable=True),  # JSON list; null: the default set
     Column("next_update_id", BigInteger, nullable=False, server_default="1"),
     Column("poll_lease", String(32), nullable=True),  # the newest getUpdates call
@@ -75,13 +74,14 @@ bot_updates = Table(
     Column("dead", Boolean, nullable=False, server_default="0"),  # webhook gave up
 )
 
-# How far into each chat's log the bot's updates have been taken.
-bot_cursors = Table(
-    "bot_cursors",
+# A user's conversation with BotFather between messages (actions/botfather.py).
+botfather_dialogs = Table(
+    "botfather_dialogs",
     metadata,
-    Column("bot_id", BigInteger, ForeignKey("users.id"), primary_key=True),
-    Column("chat_id", BigInteger, ForeignKey("chats.id"), primary_key=True),
-    Column("seq", BigInteger, nullable=False),
+    Column("user_id", BigInteger, ForeignKey("users.id"), primary_key=True),
+    Column("step", String(32), nullable=False),
+    Column("data", Text, nullable=False, server_default="{}"),
+    Column("updated_at", BigInteger, nullable=False),
 )
 
 # A button press, kept so the bot's answer reaches the user who pressed it.
@@ -242,39 +242,34 @@ async def revive_dead_txn(conn: AsyncConnection, bot_id: int) -> int:
     return int((await conn.execute(stmt)).rowcount)
 
 
-# -- the chat log, seen by a bot ---------------------------------------------------------
+# -- bots in chats ------------------------------------------------------------------------
 
 
-async def chats_with_news(conn: AsyncConnection, bot_id: int) -> Sequence[Row[Any]]:
-    """The bot's chats whose log has events past the bot's cursor (or its join point).
+async def bot_ids_among(conn: AsyncConnection, user_ids: list[int]) -> list[int]:
+    """Which of these users are bots (official accounts are not: they have no token)."""
+    if not user_ids:
+        return []
+    stmt = select(bots.c.user_id).where(bots.c.user_id.in_(user_ids))
+    return sorted(int(x) for x in (await conn.execute(stmt)).scalars())
 
-    Each row: chat id and kind, from (exclusive) and upto (inclusive) seq.
-    """
-    start = func.coalesce(bot_cursors.c.seq, members.c.joined_seq)
-    upto = func.coalesce(members.c.left_seq, chats.c.last_seq)
+
+async def share_group(conn: AsyncConnection, a: int, b: int) -> bool:
+    """Whether two users are both active members of some group."""
+    other = members.alias("other")
     stmt = (
-        select(
-            members.c.chat_id,
-            chats.c.kind,
-            start.label("after"),
-            upto.label("upto"),
+        select(members.c.chat_id)
+        .join(other, other.c.chat_id == members.c.chat_id)
+        .join(chats, chats.c.id == members.c.chat_id)
+        .where(
+            members.c.user_id == a,
+            members.c.active,
+            other.c.user_id == b,
+            other.c.active,
+            chats.c.kind == "group",
         )
-        .select_from(
-            members.join(chats, chats.c.id == members.c.chat_id).outerjoin(
-                bot_cursors,
-                and_(bot_cursors.c.bot_id == bot_id, bot_cursors.c.chat_id == members.c.chat_id),
-            )
-        )
-        .where(members.c.user_id == bot_id, upto > start)
+        .limit(1)
     )
-    return cast("Sequence[Row[Any]]", (await conn.execute(stmt)).all())
-
-
-async def set_cursor_txn(conn: AsyncConnection, bot_id: int, chat_id: int, seq: int) -> None:
-    cond = and_(bot_cursors.c.bot_id == bot_id, bot_cursors.c.chat_id == chat_id)
-    if (await conn.execute(update(bot_cursors).where(cond).values(seq=seq))).rowcount:
-        return
-    await conn.execute(insert(bot_cursors).values(bot_id=bot_id, chat_id=chat_id, seq=seq))
+    return (await conn.execute(stmt)).first() is not None
 
 
 async def senders_of(conn: AsyncConnection, chat_id: int, seqs: list[int]) -> dict[int, int | None]:

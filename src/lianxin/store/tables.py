@@ -137,6 +137,7 @@ chats = Table(
     Column("announcement", String(2000), nullable=False, server_default=""),
     Column("last_seq", BigInteger, nullable=False, server_default="0"),
     Column("member_count", Integer, nullable=False, server_default="0"),
+    Column("bot_ids", Text, nullable=True),  # JSON list of member bots (actions/bot_fanout.py)
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("last_activity_at", BigInteger, nullable=False),

@@ -48,7 +48,8 @@ def _bad(message: str) -> LianxinError:
 
 async def chat_of(ctx: Ctx, p: Params, name: str = "chat_id") -> int:
     """A Telegram chat id as a Lianxin chat: a user id is the private chat with that user,
-    a negative id is a group. Chats the bot is not in are "not found"."""
+    a negative id is a group. Chats the bot is not in are "not found"; a user who never
+    started the bot (and shares no group with it) is 403, as on Telegram."""
     raw = p.string(name, required=True)
     try:
         value = int(raw or "")
@@ -57,7 +58,9 @@ async def chat_of(ctx: Ctx, p: Params, name: str = "chat_id") -> int:
     if value > 0:
         try:
             return await bots.direct_chat_with(ctx.svc, ctx.bot, value)
-        except LianxinError:
+        except LianxinError as exc:
+            if exc.code != Code.not_found:
+                raise  # 403: the user never started the bot, or blocked it
             raise _bad("chat not found") from None
     if value < 0:
         return -value
