@@ -5,13 +5,15 @@ bot's next ``update_id`` under the bot row's lock inside the transaction that st
 the event, so ``update_id`` order is commit order across all sources, on any number of
 nodes, and a poll that acknowledged ``offset`` can never see an older id appear later.
 
-What it costs the send path: a chat row carries the ids of the bots that are members
-(``chats.bot_ids``, maintained here on membership changes). A send already holds that
-row, so a chat without bots pays nothing; a chat with bots writes one row per bot that
-sees the message (privacy mode filters group chatter before anything is written).
+What it costs the send path: a chat row carries the ids of the platform accounts that
+are members (``chats.bot_ids``: bots and official accounts, maintained here on
+membership changes). A send already holds that row, so a chat without them pays
+nothing; a chat with bots writes one row per bot that sees the message (privacy mode
+filters group chatter before anything is written). A follower's message to an official
+account also goes live to the account owner's devices (``official_message`` frames).
 
 This module sits under ``actions/chats.py`` and ``actions/messages.py`` (both call it)
-and therefore imports only the store.
+and therefore imports only the store, the bus and ``views``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import orjson
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lianxin.actions import views
+from lianxin.bus import Bus
+from lianxin.events import publish
 from lianxin.store import bots as store
 from lianxin.store import chats as chats_store
 
@@ -81,19 +86,31 @@ async def _sees(conn: AsyncConnection, bot: Row[Any], chat: Row[Any], event: Row
     return bool(senders.get(int(event.reply_to)) == bot.user_id)
 
 
-async def message_txn(conn: AsyncConnection, chat: Row[Any], event: Row[Any], now: int) -> bool:
-    """Queue a new message for the chat's bots that may see it; True if any was queued."""
-    queued = False
-    for bot_id in bot_ids(chat):
-        if bot_id == event.sender_id:
+async def message_txn(
+    conn: AsyncConnection, chat: Row[Any], event: Row[Any], now: int
+) -> list[tuple[int, int]]:
+    """Queue a new message for the chat's bots that may see it. Returns the (owner,
+    official account) pairs to tell after commit (``publish_to_owners``)."""
+    owners = []
+    for account_id in bot_ids(chat):
+        if account_id == event.sender_id:
             continue
-        bot = await store.get_bot(conn, bot_id)
-        if bot is None or not await _sees(conn, bot, chat, event):
+        bot = await store.get_bot(conn, account_id)
+        if bot is None:
+            owner = await store.owner_of_official(conn, account_id)
+            if owner is not None and event.kind != "system":
+                owners.append((owner, account_id))
             continue
-        queued |= await queue_txn(
-            conn, bot_id, "message", now, chat_id=event.chat_id, seq=event.seq
-        )
-    return queued
+        if await _sees(conn, bot, chat, event):
+            await queue_txn(conn, account_id, "message", now, chat_id=event.chat_id, seq=event.seq)
+    return owners
+
+
+async def publish_to_owners(bus: Bus, owners: list[tuple[int, int]], event: Row[Any]) -> None:
+    """After commit: a follower wrote to an official account; its owner's devices see it."""
+    for owner, account_id in owners:
+        frame = {"t": "official_message", "account": account_id, "event": views.event(event)}
+        await publish.to_users(bus, [owner], frame)
 
 
 # -- membership --------------------------------------------------------------------------
@@ -114,12 +131,12 @@ async def joined_txn(
 ) -> list[int]:
     """Users joined a chat whose bots were ``current``: note the bots among them and, for
     a group event, queue ``my_chat_member`` for each. Returns the bots that joined."""
-    joined = await store.bot_ids_among(conn, list(user_ids))
+    joined = await store.platform_ids_among(conn, list(user_ids))
     if not joined:
         return []
     await _set_bots_txn(conn, chat_id, current + joined)
     if event is not None:
-        for bot_id in joined:
+        for bot_id in await store.bot_ids_among(conn, joined):
             payload = {"by": event.sender_id, "status": "member"}
             await queue_txn(
                 conn, bot_id, "my_chat_member", now, chat_id=chat_id, seq=event.seq, payload=payload

@@ -120,8 +120,9 @@ async def do_send(
                 data=data or None,
             )
             await store.advance_member_seq_txn(conn, chat_id, me.user_id, "read_seq", row.seq, now)
+            owners: list[tuple[int, int]] = []
             if chat.bot_ids:  # the bots' updates take their place in line now (bot_fanout)
-                await bot_fanout.message_txn(conn, chat, row, now)
+                owners = await bot_fanout.message_txn(conn, chat, row, now)
     except _Duplicate as dup:
         if dup.row.chat_id != chat_id:
             raise LianxinError(Code.conflict, "this client id was used for another chat") from None
@@ -131,6 +132,8 @@ async def do_send(
     first = chat.kind == "direct" and row.seq == 1
     joined = [int(u) for u in chat.direct_key.split(":")] if first else []
     await publish_event(svc, row, exclude=session_id, joined=joined)
+    if owners:
+        await bot_fanout.publish_to_owners(svc.bus, owners, row)
     previews.schedule(svc, row)  # fetched in the background, after the ack
     return Sent(views.event(row), duplicate=False)
 

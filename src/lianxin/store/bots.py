@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lianxin.store.official import official_accounts
 from lianxin.store.tables import chats, members, messages, metadata, users
 
 bots = Table(
@@ -251,6 +252,22 @@ async def bot_ids_among(conn: AsyncConnection, user_ids: list[int]) -> list[int]
         return []
     stmt = select(bots.c.user_id).where(bots.c.user_id.in_(user_ids))
     return sorted(int(x) for x in (await conn.execute(stmt)).scalars())
+
+
+async def platform_ids_among(conn: AsyncConnection, user_ids: list[int]) -> list[int]:
+    """Bots and official accounts among these users: accounts whose chats the platform
+    serves (bots get updates, official accounts' owners get live frames)."""
+    if not user_ids:
+        return []
+    found = await bot_ids_among(conn, user_ids)
+    stmt = select(official_accounts.c.user_id).where(official_accounts.c.user_id.in_(user_ids))
+    return sorted({*found, *(int(x) for x in (await conn.execute(stmt)).scalars())})
+
+
+async def owner_of_official(conn: AsyncConnection, account_id: int) -> int | None:
+    stmt = select(official_accounts.c.owner_id).where(official_accounts.c.user_id == account_id)
+    owner = (await conn.execute(stmt)).scalar()
+    return int(owner) if owner is not None else None
 
 
 async def share_group(conn: AsyncConnection, a: int, b: int) -> bool:

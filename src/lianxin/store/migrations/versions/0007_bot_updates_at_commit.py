@@ -2,12 +2,12 @@
 
 Message updates used to be collected from the chat log when a bot polled
 (``bot_cursors``); now every update is queued by the transaction that stores its event,
-which needs each chat to know its bot members (``chats.bot_ids``, filled here from the
-memberships). Message updates that were still uncollected at upgrade time are not
+which needs each chat to know its bot and official-account members (``chats.bot_ids``,
+filled here from the memberships). Message updates that were still uncollected at upgrade time are not
 carried over: their messages stay in the chats' history.
 
 Revision ID: 0007_bot_fanout
-Revises: 0005_bots
+Revises: 0005_bots, 0006_official
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_bot_fanout"
-down_revision = "0005_bots"
+down_revision = ("0005_bots", "0006_official")
 branch_labels = None
 depends_on = None
 
@@ -43,8 +43,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     rows = conn.execute(
         sa.text(
-            "SELECT m.chat_id, m.user_id FROM members m JOIN bots b ON b.user_id = m.user_id"
-            " WHERE m.active"
+            "SELECT m.chat_id, m.user_id FROM members m WHERE m.active AND (m.user_id IN"
+            " (SELECT user_id FROM bots) OR m.user_id IN (SELECT user_id FROM official_accounts))"
         )
     ).all()
     per_chat: dict[int, list[int]] = defaultdict(list)
