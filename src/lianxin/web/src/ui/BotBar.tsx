@@ -136,7 +136,7 @@ export function useBotComposer(client: Client, chat: ChatSummary, text: string, 
         {kb ? (
           <button
             type="button"
-            class={`icon-btn${showKb ? " active" : ""}`}
+            class={`icon-btn bot-kb-toggle${showKb ? " active" : ""}`}
             aria-pressed={showKb}
             aria-label={showKb ? t("bot.keyboard_hide") : t("bot.keyboard_show")}
             title={showKb ? t("bot.keyboard_hide") : t("bot.keyboard_show")}

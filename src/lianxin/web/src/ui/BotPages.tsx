@@ -15,6 +15,12 @@ function directWith(client: Client, userId: number): ChatSummary | undefined {
   return Object.values(client.store.state.chats).find((c) => c.kind === "direct" && c.peer?.id === userId);
 }
 
+/** A chat header's subtitle for a bot peer: "Official account" or "Bot" (bots have no presence). */
+export function botSubtitle(client: Client, id: number): string {
+  const account = platformOf(client).account(id);
+  return account ? (account.verified ? `${t("oa.profile")} · ${t("oa.verified")}` : t("oa.profile")) : t("bot.badge");
+}
+
 export function BotBadge() {
   return (
     <span class="chip bot-chip" data-testid="bot-badge">

@@ -8,6 +8,7 @@ import { isSilent } from "../store";
 import { forwardable, picked, prune, toggle } from "../selection";
 import type { ChatEvent, ChatSummary, PendingSend } from "../types";
 import { Avatar, Icon, PaneHeader } from "./common";
+import { botSubtitle } from "./BotPages";
 import { Composer } from "./Composer";
 import { Confirm } from "./Dialog";
 import { ForwardPicker } from "./ForwardPicker";
@@ -317,7 +318,7 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
   let subtitle = "";
   if (typingUsers.length) {
     subtitle = chat.kind === "direct" ? t("msg.typing") : t("msg.typing_name", { name: typingUsers.map((u) => store.userName(u)).join(t("sys.and")) });
-  } else if (chat.kind === "direct" && chat.peer) subtitle = presenceText(store.state.presence[chat.peer.id]);
+  } else if (chat.kind === "direct" && chat.peer) subtitle = chat.peer.is_bot ? botSubtitle(client, chat.peer.id) : presenceText(store.state.presence[chat.peer.id]);
   else if (chat.kind === "group") subtitle = t("group.members_count", { n: chat.member_count });
 
   const items = buildItems(events, pending);
