@@ -10,6 +10,10 @@ import { Avatar, Icon, PaneHeader, Toggle } from "./common";
 import { Confirm } from "./Dialog";
 import { go } from "./hooks";
 
+function followers(n: number): string {
+  return n === 1 ? t("oa.followers_one") : t("oa.followers", { n });
+}
+
 export function VerifiedBadge() {
   return (
     <span class="verified" title={t("oa.verified")} data-testid="verified">
@@ -32,7 +36,7 @@ function AccountRow({ a }: { a: OfficialAccount }) {
           <strong>
             {a.name} {a.verified ? <VerifiedBadge /> : null}
           </strong>
-          <span class="muted small oa-desc">{a.description || t("oa.followers", { n: a.follower_count })}</span>
+          <span class="muted small oa-desc">{a.description || followers(a.follower_count)}</span>
         </span>
         {a.following ? <span class="chip">{t("oa.following")}</span> : null}
       </a>
@@ -147,7 +151,7 @@ function Broadcasts({ client, account }: { client: Client; account: OfficialAcco
         }}
       >
         <label class="field">
-          <span>{t("oa.broadcast_hint", { n: account.follower_count })}</span>
+          <span>{account.follower_count === 1 ? t("oa.broadcast_hint_one") : t("oa.broadcast_hint", { n: account.follower_count })}</span>
           <textarea rows={3} maxLength={4000} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} data-testid="broadcast-text" />
         </label>
         <button class="btn primary" type="submit" disabled={busy || !text.trim()} data-testid="broadcast-send">
@@ -225,7 +229,7 @@ export function OfficialProfile({ client, accountId }: { client: Client; account
                   {t("me.handle")}: {a.handle}
                 </div>
               ) : null}
-              <div class="muted small">{t("oa.followers", { n: a.follower_count })}</div>
+              <div class="muted small">{followers(a.follower_count)}</div>
             </div>
           </div>
           {a.description ? <p class="bio" data-testid="oa-description">{a.description}</p> : null}
