@@ -39,7 +39,8 @@ export function StickerPanel({ client, chat, onClose }: { client: Client; chat: 
     };
   }, [tab]);
   useEffect(() => {
-    const esc = (e: KeyboardEvent) => e.key === "Escape" && !e.defaultPrevented && onClose();
+    // Esc closes the panel, unless it is meant for a dialog opened from it (the store).
+    const esc = (e: KeyboardEvent) => e.key === "Escape" && !e.defaultPrevented && !document.querySelector('[aria-modal="true"]') && onClose();
     window.addEventListener("keydown", esc);
     return () => window.removeEventListener("keydown", esc);
   }, []);
@@ -159,7 +160,7 @@ function StickerStore({ client, mine, onChange, onClose }: { client: Client; min
                 <strong>{p.title}</strong>
                 <span class="muted small">{t("sticker.count", { n: p.count })}</span>
               </div>
-              <button type="button" class={`btn small${have.has(p.id) ? "" : " primary"}`} disabled={busy === p.id} onClick={() => toggle(p)} data-testid="store-pack-toggle">
+              <button type="button" class={`btn small${have.has(p.id) ? "" : " primary"}`} aria-busy={busy === p.id} onClick={() => busy === null && toggle(p)} data-testid="store-pack-toggle">
                 {have.has(p.id) ? t("sticker.remove") : t("sticker.add")}
               </button>
             </div>
