@@ -6,6 +6,10 @@ import { Icon } from "./common";
 import { Conversation } from "./Conversation";
 import { AddFriend, FriendsTab, UserCard } from "./Friends";
 import { ImportContacts } from "./ImportContacts";
+import { Nearby } from "./Nearby";
+import { PrivacySettings } from "./PrivacySettings";
+import { QrTarget, ScanQr } from "./ScanQr";
+import { Suggestions } from "./Suggestions";
 import { BotProfile } from "./BotPages";
 import { OfficialDirectory, OfficialProfile } from "./Official";
 import { NewGroup } from "./NewGroup";
@@ -41,6 +45,8 @@ function Toasts({ client }: { client: Client }) {
 function tabOf(route: Route): "chats" | "friends" | "me" {
   if (route.name === "friends" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group") return "friends";
   if (route.name === "official" || route.name === "account" || route.name === "bot") return "friends";
+  if (route.name === "suggestions" || route.name === "nearby" || route.name === "scan" || route.name === "qr") return "friends";
+  if (route.name === "privacy") return "me";
   if (route.name === "me") return "me";
   return "chats";
 }
@@ -80,7 +86,7 @@ export function App({ client }: { client: Client }) {
   const route = useRoute();
   if (!client.signedIn) return <SignIn client={client} />;
   const tab = tabOf(route);
-  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group" || route.name === "official" || route.name === "account" || route.name === "bot";
+  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group" || route.name === "official" || route.name === "account" || route.name === "bot" || route.name === "suggestions" || route.name === "nearby" || route.name === "scan" || route.name === "qr" || route.name === "privacy";
   let main;
   switch (route.name) {
     case "chat":
@@ -109,6 +115,21 @@ export function App({ client }: { client: Client }) {
       break;
     case "bot":
       main = <BotProfile key={route.ref} client={client} botRef={route.ref!} param={route.param} />;
+      break;
+    case "suggestions":
+      main = <Suggestions client={client} />;
+      break;
+    case "nearby":
+      main = <Nearby client={client} />;
+      break;
+    case "scan":
+      main = <ScanQr />;
+      break;
+    case "qr":
+      main = <QrTarget key={route.token} client={client} token={route.token!} />;
+      break;
+    case "privacy":
+      main = <PrivacySettings client={client} />;
       break;
     default:
       main = <Placeholder />;

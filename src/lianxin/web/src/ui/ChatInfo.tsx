@@ -7,6 +7,7 @@ import { Avatar, PaneHeader, Toggle } from "./common";
 import { Confirm } from "./Dialog";
 import { go } from "./hooks";
 import { AlbumSection } from "./Album";
+import { GroupInvite } from "./GroupInvite";
 import { Members } from "./Members";
 import { BotBadge, GroupBots } from "./BotPages";
 import { FriendPicker } from "./NewGroup";
@@ -74,7 +75,11 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
               <a class="btn wide" href={`#/bot/${chat.peer.id}`} data-testid="peer-bot-page">
                 <BotBadge /> {t("bot.about")}
               </a>
-            ) : null}
+            ) : (
+              <a class="btn wide" href={`#/user/${chat.peer.id}`} data-testid="peer-profile">
+                {t("ct.profile")}
+              </a>
+            )}
           </div>
         ) : null}
         {chat.kind === "group" ? <GroupBots client={client} chat={chat} /> : null}
@@ -183,6 +188,7 @@ export function ChatInfo({ client, chatId }: { client: Client; chatId: number })
             </div>
           </>
         ) : null}
+        {chat.kind === "group" && chat.active ? <GroupInvite client={client} chat={chat} /> : null}
         {chat.active ? (
           <div class="card">
             <Toggle label={t("group.mute")} checked={chat.muted} onChange={(v) => void setting({ muted: v })} />

@@ -1,6 +1,7 @@
 import type { Client } from "../client";
 import { t } from "../i18n";
 import type { ChatSummary } from "../types";
+import { setBlocked } from "./FriendProfile";
 import { Menu, type MenuItem, type MenuPos } from "./Menu";
 
 /** Per-chat actions for me: pin, mute, archive, mark read. */
@@ -15,6 +16,11 @@ export function chatMenuItems(client: Client, chat: ChatSummary): MenuItem[] {
     },
   ];
   if (chat.unread > 0 && chat.active) items.push({ label: t("chats.mark_read"), testId: "menu-read", onSelect: () => client.markRead(chat.id) });
+  const peer = chat.kind === "direct" ? chat.peer : undefined;
+  if (peer && !peer.is_bot) {
+    // Blocking from the chat list or a chat's menu; unblocking is on the profile and in privacy settings.
+    items.push({ label: t("ct.block"), testId: "menu-block", onSelect: () => void (window.confirm(t("ct.block_confirm", { name: client.store.chatTitle(chat) })) && setBlocked(client, peer.id, client.store.chatTitle(chat), true)) });
+  }
   return items;
 }
 

@@ -2,12 +2,14 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import type { Client } from "../client";
 import { errorText } from "../errors";
-import { presenceText } from "../format";
+import { requestRefusal } from "../discovery";
 import { t } from "../i18n";
 import type { FriendRequest, User } from "../types";
 import { Avatar, Icon, PaneHeader } from "./common";
 import { go, type Route } from "./hooks";
 import { BotBadge, BotProfile } from "./BotPages";
+import { FriendList } from "./FriendList";
+import { FriendProfile } from "./FriendProfile";
 
 export async function openDirect(client: Client, userId: number): Promise<void> {
   const existing = Object.values(client.store.state.chats).find((c) => c.kind === "direct" && c.peer?.id === userId);
@@ -88,7 +90,6 @@ export function FriendsTab({ client, route }: { client: Client; route: Route }) 
   const store = client.store;
   const incoming = store.pendingRequests();
   const outgoing = store.outgoingRequests();
-  const friends = store.friendList();
   return (
     <section class="list-section" aria-label={t("friends.title")}>
       <header class="sidebar-header">
@@ -120,6 +121,24 @@ export function FriendsTab({ client, route }: { client: Client; route: Route }) 
             </span>
             {t("oa.title")}
           </a>
+          <a class={`quick${route.name === "suggestions" ? " active" : ""}`} href="#/friends/suggestions" data-testid="suggestions">
+            <span class="quick-icon">
+              <Icon name="friends" />
+            </span>
+            {t("ct.suggestions")}
+          </a>
+          <a class={`quick${route.name === "nearby" ? " active" : ""}`} href="#/friends/nearby" data-testid="nearby">
+            <span class="quick-icon">
+              <Icon name="pin" />
+            </span>
+            {t("ct.nearby")}
+          </a>
+          <a class={`quick${route.name === "scan" || route.name === "qr" ? " active" : ""}`} href="#/friends/scan" data-testid="scan-qr">
+            <span class="quick-icon">
+              <Icon name="select" />
+            </span>
+            {t("ct.scan")}
+          </a>
         </div>
         {incoming.length || outgoing.length ? (
           <>
@@ -131,24 +150,7 @@ export function FriendsTab({ client, route }: { client: Client; route: Route }) 
             </ul>
           </>
         ) : null}
-        <h2 class="section-title">{t("friends.title")}</h2>
-        {friends.length ? (
-          <ul class="friend-list">
-            {friends.map((f) => (
-              <li key={f.id}>
-                <a href={`#/user/${f.id}`} class={`friend-row${route.name === "user" && route.id === f.id ? " active" : ""}`} data-testid="friend">
-                  <Avatar id={f.id} name={f.name} size={40} />
-                  <span class="friend-main">
-                    <strong>{f.name}</strong>
-                    <span class="muted small">{presenceText(store.state.presence[f.id])}</span>
-                  </span>
-                </a>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p class="empty">{t("friends.none")}</p>
-        )}
+        <FriendList client={client} route={route} />
       </div>
     </section>
   );
@@ -200,7 +202,7 @@ export function AddFriend({ client }: { client: Client }) {
       setFound(null);
       setQuery("");
     } catch (err) {
-      setError(errorText(err));
+      setError(requestRefusal(err));
     } finally {
       setBusy(false);
     }
@@ -301,29 +303,5 @@ export function UserCard({ client, userId }: { client: Client; userId: number })
   }, [userId]);
   if (!user) return <div class="page"><PaneHeader title="" back="/friends" /></div>;
   if (user.is_bot) return <BotProfile client={client} botRef={String(user.id)} />;
-  return (
-    <div class="page">
-      <PaneHeader title={user.name} back="/friends" />
-      <div class="page-body">
-        <div class="card profile-card">
-          <div class="profile-head">
-            <Avatar id={user.id} name={user.name} size={72} />
-            <div>
-              <h2>{user.name}</h2>
-              <div class="muted">
-                {t("me.handle")}: {user.handle ?? t("me.handle_none")}
-              </div>
-              <div class="muted small">{presenceText(store.state.presence[user.id])}</div>
-            </div>
-          </div>
-          {user.bio ? <p class="bio">{user.bio}</p> : null}
-          {user.id !== store.myId ? (
-            <button class="btn primary wide" onClick={() => void openDirect(client, user.id)} data-testid="message-friend">
-              {t("friends.message")}
-            </button>
-          ) : null}
-        </div>
-      </div>
-    </div>
-  );
+  return <FriendProfile client={client} userId={userId} />;
 }

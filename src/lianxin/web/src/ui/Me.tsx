@@ -111,6 +111,9 @@ export function MePage({ client }: { client: Client }) {
           </button>
         </form>
         <MyQr client={client} />
+        <a class="card settings-link" href="#/privacy" data-testid="privacy-link">
+          {t("ct.privacy")}
+        </a>
         <div class="card">
           <label class="field">
             <span>{t("me.language")}</span>

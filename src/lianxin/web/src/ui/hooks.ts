@@ -25,8 +25,10 @@ export function useClient(client: Client): void {
 }
 
 export interface Route {
-  name: "chats" | "archived" | "import" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me" | "official" | "account" | "bot";
+  name: "chats" | "archived" | "import" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me" | "official" | "account" | "bot" | "suggestions" | "nearby" | "scan" | "qr" | "privacy";
   id?: number;
+  /** A scanned code (`#/qr/<token>`): a profile or a group invite. */
+  token?: string;
   /** A bot's Lianxin ID (or id) and its start parameter: `#/bot/<ref>[/<param>]`. */
   ref?: string;
   param?: string;
@@ -40,7 +42,12 @@ export function parseRoute(hash: string): Route {
       if (!Number.isFinite(id)) return { name: "chats" };
       return parts[2] === "info" ? { name: "info", id } : { name: "chat", id };
     case "friends":
+      if (parts[1] === "suggestions" || parts[1] === "nearby" || parts[1] === "scan") return { name: parts[1] };
       return parts[1] === "add" ? { name: "add" } : parts[1] === "import" ? { name: "import" } : { name: "friends" };
+    case "qr":
+      return /^[A-Za-z0-9_-]{8,32}$/.test(parts[1] ?? "") ? { name: "qr", token: parts[1] } : { name: "friends" };
+    case "privacy":
+      return { name: "privacy" };
     case "user":
       return Number.isFinite(id) ? { name: "user", id } : { name: "friends" };
     case "group":
