@@ -193,6 +193,9 @@ def test_start_a_bot_and_use_its_keyboards_commands_and_buttons(
     expect(link).to_have_attribute("target", "_blank")
     assert "noopener" in (link.get_attribute("rel") or "")
     shoot(page, "bot-card")
+    page.emulate_media(color_scheme="dark")
+    shoot(page, "bot-card-dark")
+    page.emulate_media(color_scheme="light")
 
     # A callback button: the bot's answer is a toast, its edit changes the card live.
     card.get_by_role("button", name="Add tea").click()
@@ -272,6 +275,9 @@ def test_follow_an_official_account_use_its_menu_and_get_broadcasts_and_notices(
     expect(about).to_have_attribute("href", "https://example.org/about")
     assert "noopener" in (about.get_attribute("rel") or "")
     shoot(page, "official-menu")
+    page.emulate_media(color_scheme="dark")
+    shoot(page, "official-menu-dark")
+    page.emulate_media(color_scheme="light")
     sub.get_by_role("menuitem", name="Opening hours").click()
     expect(sub).to_have_count(0)
     expect(messages.get_by_test_id("message").filter(has_text="hours")).to_have_count(1)
