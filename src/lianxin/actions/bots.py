@@ -286,9 +286,12 @@ async def do_bot_send(
     content: dict[str, Any] | None = None,
     reply_to: int | None = None,
     client_id: str | None = None,
+    checked_rate: bool = False,
 ) -> dict[str, Any]:
-    """Send as the bot after its rate limits; the stored event."""
-    await do_check_rate(svc, bot, chat_id)
+    """Send as the bot after its rate limits (``checked_rate``: the caller counted this
+    send already, e.g. before storing an upload); the stored event."""
+    if not checked_rate:
+        await do_check_rate(svc, bot, chat_id)
     sent = await messages.do_send(
         svc,
         bot.identity,

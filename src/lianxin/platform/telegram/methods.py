@@ -16,7 +16,8 @@ from lianxin.actions.bot_callbacks import do_answer, do_bot_edit
 from lianxin.actions.bots import Bot
 from lianxin.actions.chats import access_member
 from lianxin.errors import Code, LianxinError
-from lianxin.platform.telegram import formatting, shapes
+from lianxin.media.process import MediaKind
+from lianxin.platform.telegram import files, formatting, shapes
 from lianxin.platform.telegram.params import Params
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
@@ -385,3 +386,52 @@ async def get_chat_member(ctx: Ctx, p: Params) -> Any:
             **rights,
         }
     return {"status": "member", "user": who}
+
+
+# -- media -------------------------------------------------------------------------------
+
+
+async def _send_media(ctx: Ctx, p: Params, field: str, kind: MediaKind, message_kind: str) -> Any:
+    """sendPhoto / sendDocument / sendVoice: store (or reuse) the file, then send it."""
+    chat_id = await chat_of(ctx, p)
+    if p.json("reply_markup") is not None:
+        raise _bad("reply_markup is not supported on media messages")
+    caption = p.string("caption") or None
+    if caption is not None:
+        caption, _ = formatting.parse(caption, p.string("parse_mode"))
+        if message_kind == "voice":
+            raise _bad("voice messages have no caption here")
+    await bots.do_check_rate(ctx.svc, ctx.bot, chat_id)  # before storing anything
+    media_id = await files.input_media(ctx.svc, ctx.bot, p.upload(field), kind, field)
+    event = await bots.do_bot_send(
+        ctx.svc,
+        ctx.bot,
+        chat_id,
+        kind=message_kind,
+        text=caption,
+        content={"media": media_id},
+        reply_to=_reply_to(p),
+        checked_rate=True,
+    )
+    return await _message(ctx, chat_id, event["seq"])
+
+
+@method
+async def send_photo(ctx: Ctx, p: Params) -> Any:
+    return await _send_media(ctx, p, "photo", "photo", "photo")
+
+
+@method
+async def send_document(ctx: Ctx, p: Params) -> Any:
+    return await _send_media(ctx, p, "document", "file", "file")
+
+
+@method
+async def send_voice(ctx: Ctx, p: Params) -> Any:
+    return await _send_media(ctx, p, "voice", "voice", "voice")
+
+
+@method
+async def get_file(ctx: Ctx, p: Params) -> Any:
+    row, variant = await files.access_file(ctx.svc, ctx.bot, p.text("file_id"))
+    return files.file_object(row, variant)

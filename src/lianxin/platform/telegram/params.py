@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from lianxin.errors import Code, LianxinError
@@ -24,8 +24,13 @@ def _bad(message: str) -> LianxinError:
 
 
 class Params:
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], form: FormData | None = None) -> None:
         self.values = values
+        self._form = form  # uploaded parts live in temporary files until ``close``
+
+    async def close(self) -> None:
+        if self._form is not None:
+            await self._form.close()
 
     @classmethod
     async def read(cls, request: Request) -> Params:
@@ -45,9 +50,21 @@ class Params:
         ):
             form = await request.form()
             for key, value in form.multi_items():
-                if not isinstance(value, UploadFile):
-                    values[key] = value
+                values[key] = value  # files stay UploadFile: see ``upload``
+            return cls(values, form)
         return cls(values)
+
+    def upload(self, name: str) -> UploadFile | str | None:
+        """A file parameter: an uploaded part (directly or as ``attach://<part>``), or the
+        string given instead (a file id or an HTTP URL)."""
+        value = self.values.get(name)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = self.values.get(value.removeprefix("attach://"))
+            if not isinstance(value, UploadFile):
+                raise _bad(f"{name}: the attach:// part is missing")
+        if value is None or isinstance(value, UploadFile | str):
+            return value
+        raise _bad(f"{name} must be a file, a file id or an HTTP URL")
 
     def has(self, name: str) -> bool:
         return self.values.get(name) is not None
@@ -59,7 +76,7 @@ class Params:
                 raise _bad(f"{name} is required")
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise _bad(f"{name} must be a string")
+            raise _bad(f"{name} must be a string")  # an uploaded file, too
         return str(value)
 
     def text(self, name: str) -> str:

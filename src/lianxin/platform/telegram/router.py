@@ -1,4 +1,5 @@
-"""The Telegram-compatible HTTP surface: ``/bot<token>/<method>``.
+"""The Telegram-compatible HTTP surface: ``/bot<token>/<method>`` and the file
+downloads at ``/file/bot<token>/<file_path>``.
 
 Every answer is Telegram's envelope: ``{"ok": true, "result": …}`` or ``{"ok": false,
 "error_code": N, "description": "…", "parameters"?: {"retry_after": s}}`` with the same
@@ -12,10 +13,12 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from lianxin.actions import media
 from lianxin.actions.bots import authenticate_bot
 from lianxin.errors import Code, LianxinError
+from lianxin.platform.telegram import files
 from lianxin.platform.telegram.methods import METHODS, Ctx
 from lianxin.platform.telegram.params import Params
 
@@ -76,7 +79,28 @@ async def bot_method(token: str, name: str, request: Request) -> JSONResponse:
             return _not_found()
         params = await Params.read(request)
         ctx = Ctx(svc, bot, token, request.app.state.bot_wakeups)
-        result = await call(ctx, name, params)
+        try:
+            result = await call(ctx, name, params)
+        finally:
+            await params.close()
     except LianxinError as exc:
         return envelope_error(exc)
     return JSONResponse({"ok": True, "result": result})
+
+
+@router.get("/file/bot{token}/{file_path:path}")
+async def bot_file(token: str, file_path: str, request: Request) -> Response:
+    """getFile's ``file_path``: the bytes, if the bot may read that file (else 404)."""
+    svc = request.app.state.services
+    try:
+        bot = await authenticate_bot(svc, token)
+        row, variant = await files.access_file(svc, bot, files.parse_file_path(file_path))
+        dl = media.download(row, variant)
+        stream = await media.open_stream(svc, dl, 0, dl.size - 1)
+    except LianxinError as exc:
+        if exc.code == Code.unauthorized:
+            return envelope_error(exc)
+        body = {"ok": False, "error_code": 404, "description": "Not Found: file not found"}
+        return JSONResponse(body, status_code=404)
+    headers = {"Content-Length": str(dl.size), "X-Content-Type-Options": "nosniff"}
+    return StreamingResponse(stream, media_type=dl.mime, headers=headers)

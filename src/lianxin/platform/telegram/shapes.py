@@ -1,4 +1,5 @@
-"""Lianxin rows as Telegram objects: User, Chat, Message, CallbackQuery, Update.
+"""Lianxin rows as Telegram objects: User, Chat, Message (with its photo, document,
+voice or video), CallbackQuery, Update.
 
 Ids as Telegram bots expect them: a private chat's id is the other user's id, a group's
 id is negative (``-<chat id>``), and a message id is the message's ``seq`` in its chat.
@@ -15,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions.bots import Bot
 from lianxin.errors import Code, LianxinError
+from lianxin.platform.telegram import files
 from lianxin.platform.telegram.formatting import derived
 from lianxin.store import accounts as accounts_store
 from lianxin.store import chats as chats_store
+from lianxin.store import media as media_store
 
 Obj = dict[str, Any]
 
@@ -102,7 +105,14 @@ class Shaper:
         text = event.text
         if event.kind == "card":
             text = "\n\n".join(p for p in (data.get("title"), event.text) if p)
-        if text:
+        if event.kind in files.FOLDERS:
+            out.update(await self._media(event.kind, data))
+            if text:
+                out["caption"] = text
+                found = derived(text)
+                if found:
+                    out["caption_entities"] = found
+        elif text:
             out["text"] = text
             entities = data.get("entities") if event.kind == "rich" else None
             entities = entities or derived(text)
@@ -118,6 +128,14 @@ class Shaper:
         if "forwarded" in data:
             out["forward_date"] = max(1, data["forwarded"].get("ts", 1000) // 1000)
         return out
+
+    async def _media(self, kind: str, data: Obj) -> Obj:
+        """photo / document / voice / video, with file ids the bot can getFile."""
+        media_id = data.get("media")
+        row = (
+            await media_store.get_media(self.conn, media_id) if isinstance(media_id, int) else None
+        )
+        return files.media_fields(kind, data, row if row is not None and not row.gone_at else None)
 
     async def _entity(self, entity: Obj) -> Obj:
         if entity.get("type") != "text_mention":
