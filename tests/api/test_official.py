@@ -77,6 +77,7 @@ async def test_only_the_owner_manages_the_account(server: ServerThread, closing:
         other.official_chats(acct),
         other.official_history(acct, chat),
         other.send_as_official(acct, chat, text="as the shop"),
+        other.official_read(acct, chat, 1),
         other.broadcast(acct, "spam"),
         other.broadcasts(acct),
     ):
@@ -84,6 +85,11 @@ async def test_only_the_owner_manages_the_account(server: ServerThread, closing:
     # Owning some account does not let you use it in another account's chats.
     await refused(other.send_as_official(theirs, chat, text="hi"), "not_member", 404)
     assert (await owner.official(acct))["name"] == "Shop"
+    # The owner acts as the account; following it would be a chat with themselves.
+    await refused(owner.follow(acct), "not_allowed", 403)
+    mine = await owner.official(acct)
+    assert mine["following"] is False and mine["chat_id"] is None and mine["follower_count"] == 1
+    assert await owner.official_following() == []
     updated = await owner.update_official(acct, name="Shop 2", description="New")
     assert (updated["name"], updated["description"]) == ("Shop 2", "New")
     page = await owner.official_followers(acct)

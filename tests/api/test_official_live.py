@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.harness import ServerThread, live, people
+from tests.harness import ServerThread, live, people, refused
 
 
 async def _official_frames(conn: Any, want: int, timeout: float = 10) -> list[dict[str, Any]]:
@@ -30,9 +30,7 @@ async def _none_within(conn: Any, seconds: float) -> None:
     raise AssertionError(f"unexpected frame {frame}")
 
 
-async def test_owner_gets_followers_messages_live(
-    server: ServerThread, closing: list[Any]
-) -> None:
+async def test_owner_gets_followers_messages_live(server: ServerThread, closing: list[Any]) -> None:
     owner, fan, other_owner, other_fan = await people(
         server, closing, "Owner", "Fan", "OtherOwner", "OtherFan"
     )
@@ -50,12 +48,47 @@ async def test_owner_gets_followers_messages_live(
         assert frame["event"]["chat"] == chat and frame["event"]["seq"] == asked["seq"]
         assert frame["event"]["text"] == "Where is my order?" and frame["event"]["from"] != acct
 
-    # The account's own replies are not echoed as follower messages, and nobody else hears.
-    await owner.send_as_official(acct, chat, text="On its way")
-    await _none_within(phone, 1.0)
+    # A reply sent as the account from one device reaches the owner's other devices too
+    # (so every inbox shows it); nobody else hears of it this way.
+    reply = await owner.send_as_official(acct, chat, text="On its way")
+    for conn in (phone, laptop):
+        (frame,) = await _official_frames(conn, 1)
+        assert frame["event"]["from"] == acct and frame["event"]["seq"] == reply["seq"]
     await _none_within(snoop, 0.2)
     await _none_within(fan_conn, 0.2)
 
     # Unfollowed: the chat is closed, so nothing more reaches the owner.
     await fan.unfollow(acct)
     await _none_within(phone, 0.5)
+
+
+async def _frame(conn: Any, kind: str, timeout: float = 10) -> dict[str, Any]:
+    while (frame := await conn.next_event(timeout=timeout)).get("t") != kind:
+        pass
+    return frame
+
+
+async def test_owner_reads_as_the_account(server: ServerThread, closing: list[Any]) -> None:
+    owner, fan, other_owner = await people(server, closing, "Owner", "Fan", "OtherOwner")
+    acct = (await owner.create_official("Helpdesk"))["id"]
+    other = (await other_owner.create_official("Elsewhere"))["id"]
+    chat = (await fan.follow(acct))["chat_id"]
+    await fan.send_text(chat, "Hello?")
+    last = await fan.send_text(chat, "Anyone there?")
+    (row,) = await owner.official_chats(acct)
+    assert row["id"] == chat and row["unread"] == 2
+
+    laptop, fan_conn = await live(owner, closing), await live(fan, closing)
+    assert await owner.official_read(acct, chat, last["seq"] + 100) == last["seq"]  # clamped
+    (row,) = await owner.official_chats(acct)
+    assert row["unread"] == 0 and row["read_seq"] == last["seq"]
+    seen = await _frame(laptop, "official_read")
+    assert (seen["account"], seen["chat"], seen["seq"]) == (acct, chat, last["seq"])
+    receipt = await _frame(fan_conn, "read")  # the follower sees the account read it
+    assert (receipt["user"], receipt["seq"]) == (acct, last["seq"])
+
+    # Another account's owner cannot mark it, even through their own account; nor a follower.
+    await refused(other_owner.official_read(acct, chat, 1), "not_found", 404)
+    await refused(other_owner.official_read(other, chat, 1), "not_member", 404)
+    await refused(fan.official_read(acct, chat, 1), "not_found", 404)
+    assert (await owner.official_chats(acct))[0]["read_seq"] == last["seq"]

@@ -27,6 +27,7 @@ from lianxin.actions.accounts import Identity, check_handle, check_name, normali
 from lianxin.actions.chats import ensure_direct_txn, list_chats, publish_event
 from lianxin.actions.official_menu import check_menu
 from lianxin.errors import Code, LianxinError
+from lianxin.events import publish
 from lianxin.ids import UserId
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
@@ -275,8 +276,13 @@ async def do_follow(svc: Services, me: Identity, account_id: int) -> dict[str, A
     now = svc.clock.now_ms()
     event, created = None, False
     async with svc.db.write() as conn:
-        if await store.lock_account_txn(conn, account_id) is None:
+        account = await store.lock_account_txn(conn, account_id)
+        if account is None:
             raise LianxinError(Code.not_found, "no such official account")
+        if account.owner_id == me.user_id:
+            # The owner acts as the account (inbox, replies, broadcasts); a follower chat
+            # with it would be a conversation with themselves.
+            raise LianxinError(Code.not_allowed, "you own this account: you act as it")
         if await contacts_store.block_between(conn, me.user_id, account_id):
             raise LianxinError(Code.blocked, "unblock this account to follow it")
         follow = await store.get_follower(conn, account_id, me.user_id)
@@ -408,7 +414,7 @@ async def do_send_as(
     """
     async with svc.db.read() as conn:
         await access_owned_txn(conn, me.user_id, account_id)
-    return await messages.do_send(
+    sent = await messages.do_send(
         svc,
         acting_as(me, account_id),
         chat_id,
@@ -417,3 +423,21 @@ async def do_send_as(
         text=text,
         content=content,
     )
+    if not sent.duplicate:
+        # The owner's other devices keep their inbox in step (broadcasts do not come here).
+        frame = {"t": "official_message", "account": account_id, "event": sent.event}
+        await publish.to_users(svc.bus, [me.user_id], frame)
+    return sent
+
+
+async def do_mark_read_as(
+    svc: Services, me: Identity, account_id: int, chat_id: int, seq: int
+) -> int:
+    """Owner only: the account has read one of its chats up to ``seq`` (the follower gets
+    the read receipt as from the account; the owner's devices clear their unread count)."""
+    async with svc.db.read() as conn:
+        await access_owned_txn(conn, me.user_id, account_id)
+    read = await messages.do_mark_read(svc, acting_as(me, account_id), chat_id, seq)
+    frame = {"t": "official_read", "account": account_id, "chat": chat_id, "seq": read}
+    await publish.to_users(svc.bus, [me.user_id], frame)
+    return read

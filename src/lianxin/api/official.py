@@ -47,6 +47,10 @@ class SendBody(Body):
     content: dict[str, Any] | None = None
 
 
+class ReadBody(Body):
+    seq: int = Field(ge=0, le=ID_MAX)
+
+
 class BroadcastBody(Body):
     client_id: str = Field(min_length=1, max_length=64, description="Your id: retry safely")
     text: str = Field(max_length=100_000)
@@ -169,6 +173,15 @@ async def send(
         content=body.content,
     )
     return {**sent.event, "duplicate": sent.duplicate}
+
+
+@router.post(
+    "/{account_id}/chats/{chat_id}/read", summary="Owner: the account read the chat up to `seq`"
+)
+async def mark_read(
+    account_id: IdPath, chat_id: IdPath, body: ReadBody, svc: Svc, me: CurrentUser
+) -> dict[str, int]:
+    return {"read_seq": await official.do_mark_read_as(svc, me, account_id, chat_id, body.seq)}
 
 
 @router.post("/{account_id}/broadcasts", summary="Owner: broadcast to every follower")

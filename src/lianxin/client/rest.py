@@ -586,6 +586,13 @@ class Client:
         )
         return result
 
+    async def official_read(self, account_id: int, chat_id: int, seq: int) -> int:
+        """As the owner, mark one of the account's chats read up to ``seq``."""
+        result: dict[str, int] = await self.call(
+            "POST", f"/api/v1/official/{account_id}/chats/{chat_id}/read", json={"seq": seq}
+        )
+        return result["read_seq"]
+
     async def broadcast(
         self, account_id: int, text: str, *, client_id: str | None = None
     ) -> dict[str, Any]:
