@@ -63,7 +63,7 @@ export function ScanQr() {
               open(link);
             }}
           >
-            <input type="url" inputMode="url" placeholder="lianxin://qr/…" aria-label={t("ct.scan_link")} value={link} onInput={(e) => setLink((e.target as HTMLInputElement).value)} data-testid="qr-link" />
+            <input type="text" inputMode="url" autoComplete="off" placeholder="lianxin://qr/…" aria-label={t("ct.scan_link")} value={link} onInput={(e) => setLink((e.target as HTMLInputElement).value)} data-testid="qr-link" />
             <button class="btn" type="submit" disabled={!link.trim()} data-testid="qr-open">
               {t("ct.scan_open")}
             </button>
