@@ -50,7 +50,8 @@ CLIENTS: list[httpx.Client] = []  # REST users of the current test, closed after
 
 
 def new_page(browser: Any, size: dict[str, int], locale: str = "en-US", **ctx: Any) -> Any:
-    context = browser.new_context(viewport=size, locale=locale, service_workers="block", **ctx)
+    ctx = {"service_workers": "block", **ctx}  # a test of the worker itself allows it
+    context = browser.new_context(viewport=size, locale=locale, **ctx)
     context.set_default_timeout(10_000)
     context.on("page", watch)
     return context.new_page()
@@ -144,6 +145,17 @@ def rest_signup(srv: ServerThread, name: str) -> tuple[httpx.Client, dict[str, A
     body: dict[str, Any] = resp.json()
     http.headers["Authorization"] = f"Bearer {body['token']}"
     return http, body
+
+
+def rest_signin(srv: ServerThread, phone: str, device: str = "rest 2") -> dict[str, Any]:
+    """Another device of an existing account: the verify body (token, device_id, user)."""
+    with httpx.Client(base_url=srv.url, timeout=10) as http:
+        http.post("/api/v1/auth/code", json={"phone": phone}).raise_for_status()
+        body = {"phone": phone, "code": wait_code(srv, phone), "device_name": device}
+        resp = http.post("/api/v1/auth/verify", json=body)
+        resp.raise_for_status()
+        out: dict[str, Any] = resp.json()
+        return out
 
 
 def befriend(a: httpx.Client, b: httpx.Client, b_id: int) -> int:

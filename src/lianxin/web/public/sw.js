@@ -1,14 +1,42 @@
 // Lianxin service worker: keeps the app shell available offline.
 // The API and the WebSocket always go to the network; the client caches its own data.
-const CACHE = "lianxin-shell-v1";
-const SHELL = ["/", "/index.html", "/manifest.webmanifest", "/icon.svg", "/icon-maskable.svg"];
+// The build names its scripts and styles by content hash, so the worker learns them from
+// index.html itself: at install (the first visit works offline at once) and on every
+// online page load (a new release is cached, the old release's entry files dropped).
+const CACHE = "lianxin-shell-v2";
+const STATIC = ["/manifest.webmanifest", "/icon.svg", "/icon-maskable.svg"];
+
+/** The same-origin /assets/ files a page links to (its scripts, styles, preloads). */
+function assetsOf(html) {
+  const out = new Set();
+  for (const m of html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) out.add(m[1]);
+  return [...out];
+}
+
+/** Cache this index.html and everything it needs; forget entry files no page needs now. */
+async function keepShell(cache, resp) {
+  const html = await resp.clone().text();
+  const wanted = assetsOf(html);
+  const missing = [];
+  for (const url of wanted) if (!(await cache.match(url))) missing.push(url);
+  await cache.addAll(missing);
+  await cache.put("/index.html", resp);
+  for (const req of await cache.keys()) {
+    const path = new URL(req.url).pathname;
+    if (/^\/assets\/index-[^/]+\.(js|css)$/.test(path) && !wanted.includes(path)) await cache.delete(req);
+  }
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.addAll(SHELL))
-      .then(() => self.skipWaiting()),
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(STATIC);
+      const resp = await fetch("/index.html", { cache: "no-cache" });
+      if (!resp.ok) throw new Error(`index.html: ${resp.status}`);
+      await keepShell(cache, resp);
+      await self.skipWaiting();
+    })(),
   );
 });
 
@@ -32,11 +60,12 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(req)
         .then((resp) => {
-          const copy = resp.clone();
-          caches.open(CACHE).then((c) => c.put("/index.html", copy));
+          if (resp.ok && (resp.headers.get("content-type") || "").includes("text/html")) {
+            event.waitUntil(caches.open(CACHE).then((c) => keepShell(c, resp.clone())).catch(() => {}));
+          }
           return resp;
         })
-        .catch(() => caches.match("/index.html")),
+        .catch(async () => (await caches.match("/index.html")) || Response.error()),
     );
     return;
   }
@@ -47,9 +76,9 @@ self.addEventListener("fetch", (event) => {
       (hit) =>
         hit ||
         fetch(req).then((resp) => {
-          if (resp.ok) {
+          if (resp.ok && url.pathname.startsWith("/assets/")) {
             const copy = resp.clone();
-            caches.open(CACHE).then((c) => c.put(req, copy));
+            event.waitUntil(caches.open(CACHE).then((c) => c.put(req, copy)));
           }
           return resp;
         }),

@@ -113,6 +113,13 @@ describe("Client", () => {
 });
 
 describe("Client and the server's settings", () => {
+  it("says it is connecting from the start (an offline start never reaches the server)", () => {
+    const { client } = signedIn();
+    expect(client.status).toBe("connecting");
+    FakeSocket.last().drop();
+    expect(client.status).toBe("connecting");
+  });
+
   it("takes the recall / edit windows from the welcome frame and keeps them for offline starts", () => {
     const { client, kv } = signedIn();
     expect(client.windows.recallMs).toBe(120_000); // the defaults before any welcome

@@ -160,6 +160,7 @@ export class Client {
       onAuthLost: () => this.lostAuth(),
       createSocket: this.createSocket,
     });
+    this.status = this.conn.status; // "connecting…" shows from the first frame, even offline
     this.conn.start();
     if (typeof window !== "undefined") {
       window.addEventListener("online", this.onOnline);
@@ -169,8 +170,14 @@ export class Client {
     }
   }
 
-  private onOnline = () => this.conn?.kick();
-  private onOffline = () => this.conn?.drop();
+  private onOnline = () => {
+    this.conn?.kick();
+    this.changed(); // the bar's "offline" / "connecting…" text follows the browser
+  };
+  private onOffline = () => {
+    this.conn?.drop();
+    this.changed();
+  };
   private onVisibility = () => {
     if (document.visibilityState === "visible") {
       this.conn?.kick();

@@ -2,8 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../i18n";
 import { Icon } from "./common";
-
-const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex="-1"])';
+import { FOCUSABLE, restoreFocus } from "./focus";
 
 /** A modal: Esc or the backdrop closes it, focus moves in and returns to where it was. */
 export function Dialog({ title, onClose, children, testId }: { title: string; onClose: () => void; children: ComponentChildren; testId?: string }) {
@@ -12,7 +11,7 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
     const before = document.activeElement as HTMLElement | null;
     const first = box.current?.querySelector<HTMLElement>("[data-autofocus]") ?? box.current?.querySelector<HTMLElement>(FOCUSABLE);
     first?.focus();
-    return () => before?.focus?.();
+    return () => restoreFocus(before);
   }, []);
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape") {

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { restoreFocus } from "./focus";
 
 export interface MenuItem {
   label: string;
@@ -24,6 +25,8 @@ export function Menu({ items, at, label, onClose, palette = false }: { items: Me
     setPos({ x: Math.max(8, Math.min(at.x, innerWidth - r.width - 8)), y: Math.max(8, Math.min(at.y, innerHeight - r.height - 8)) });
     el.querySelector<HTMLElement>("button")?.focus();
   }, [at.x, at.y]);
+  const opener = useRef(document.activeElement); // the menu takes focus; it goes back on close
+  useEffect(() => () => restoreFocus(opener.current), []);
   useEffect(() => {
     const away = (e: Event) => {
       if (!ref.current?.contains(e.target as Node)) onClose();
