@@ -73,15 +73,24 @@ def test_sniff_uses_content_not_names(tmp_path: Path) -> None:
     assert sniff.is_ogg_opus(tmp_path / "c.mp3")
 
 
-def test_signatures_bind_id_variant_and_expiry() -> None:
+def test_signatures_bind_id_variant_user_and_expiry() -> None:
     key = b"k" * 32
-    sig = signing.sign(key, 7, "thumb", 1000)
-    assert signing.verify(key, 7, "thumb", 1000, sig, now_s=999)
-    assert not signing.verify(key, 7, "thumb", 1000, sig, now_s=1001)  # expired
-    assert not signing.verify(key, 8, "thumb", 1000, sig, now_s=999)
-    assert not signing.verify(key, 7, "", 1000, sig, now_s=999)
-    assert not signing.verify(key, 7, "thumb", 2000, sig, now_s=999)
-    assert not signing.verify(b"x" * 32, 7, "thumb", 1000, sig, now_s=999)
+    sig = signing.sign(key, 7, "thumb", 42, 1000)
+    assert signing.verify(key, 7, "thumb", 42, 1000, sig, now_s=999)
+    assert not signing.verify(key, 7, "thumb", 42, 1000, sig, now_s=1001)  # expired
+    assert not signing.verify(key, 8, "thumb", 42, 1000, sig, now_s=999)
+    assert not signing.verify(key, 7, "", 42, 1000, sig, now_s=999)
+    assert not signing.verify(key, 7, "thumb", 43, 1000, sig, now_s=999)  # another user
+    assert not signing.verify(key, 7, "thumb", 42, 2000, sig, now_s=999)
+    assert not signing.verify(b"x" * 32, 7, "thumb", 42, 1000, sig, now_s=999)
+
+
+def test_url_expiry_is_rounded_to_a_window() -> None:
+    # Everyone asking within one window gets the same expiry, one to two windows away.
+    assert signing.window_expiry(3600, 3600) == signing.window_expiry(7199, 3600) == 10800
+    assert signing.window_expiry(7200, 3600) == 14400
+    for now in (3600, 5000, 7199):
+        assert 3600 < signing.window_expiry(now, 3600) - now <= 7200
 
 
 def test_gps_removed_from_png_and_untouched_files_kept(tmp_path: Path) -> None:

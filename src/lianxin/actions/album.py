@@ -32,14 +32,14 @@ async def _group_member(conn: AsyncConnection, chat_id: int, user_id: int) -> Ro
     return member
 
 
-def _entry(svc: Services, entry: Row[Any], photo: Row[Any]) -> dict[str, Any]:
+def _entry(svc: Services, entry: Row[Any], photo: Row[Any], viewer: int) -> dict[str, Any]:
     return {
         "id": entry.id,
         "chat": entry.chat_id,
         "uploader": entry.uploader_id,
         "caption": entry.caption,
         "created_at": entry.created_at,
-        "media": media_actions.view(svc, photo),
+        "media": media_actions.view(svc, photo, viewer),
     }
 
 
@@ -79,7 +79,7 @@ async def do_album_add(
             data={"type": "album", "entry": entry.id, "media": media_id, "by": me.user_id},
         )
     await publish_event(svc, event)
-    return _entry(svc, entry, photo)
+    return _entry(svc, entry, photo, me.user_id)
 
 
 async def album(
@@ -91,7 +91,7 @@ async def album(
         await _group_member(conn, chat_id, me.user_id)
         rows = await store.album_page(conn, chat_id, before=before, limit=limit + 1)
         photos = await store.get_media_many(conn, [int(r.media_id) for r in rows[:limit]])
-    entries = [_entry(svc, r, photos[int(r.media_id)]) for r in rows[:limit]]
+    entries = [_entry(svc, r, photos[int(r.media_id)], me.user_id) for r in rows[:limit]]
     return {"chat": chat_id, "entries": entries, "more": len(rows) > limit}
 
 

@@ -104,20 +104,32 @@ def message_data(row: Row[Any]) -> dict[str, Any]:
     return data
 
 
-def signed_urls(svc: Services, row: Row[Any]) -> dict[str, Any]:
-    """Download URLs that work without a token until ``expires_at`` (seconds)."""
+def signed_urls(svc: Services, row: Row[Any], user_id: int) -> dict[str, Any]:
+    """Download URLs for one user that work without a token until ``expires_at`` (seconds).
+
+    The same user asking within one ``media_url_ttl_s`` window gets the same URLs, so the
+    browser's cache keeps the bytes across reloads.
+    """
     secret = signing.media_secret(svc.settings)
-    exp = svc.clock.now_ms() // 1000 + svc.settings.media_url_ttl_s
+    exp = signing.window_expiry(svc.clock.now_ms() // 1000, svc.settings.media_url_ttl_s)
     base = f"/api/v1/media/{row.id}/content"
     urls: dict[str, Any] = {"expires_at": exp}
     for variant in ("", *variants_of(row)):
-        sig = signing.sign(secret, int(row.id), variant, exp)
+        sig = signing.sign(secret, int(row.id), variant, user_id, exp)
         query = f"?variant={variant}&" if variant else "?"
-        urls[variant or "content"] = f"{base}{query}exp={exp}&sig={sig}"
+        urls[variant or "content"] = f"{base}{query}u={user_id}&exp={exp}&sig={sig}"
     return urls
 
 
-def view(svc: Services, row: Row[Any]) -> dict[str, Any]:
+def cache_seconds(svc: Services, exp: int | None) -> int:
+    """How long a browser may keep a download: until its signed URL expires, or one window
+    for bearer-token downloads, so no cached copy outlives access by more than that."""
+    if exp is None:
+        return svc.settings.media_url_ttl_s
+    return max(0, exp - svc.clock.now_ms() // 1000)
+
+
+def view(svc: Services, row: Row[Any], user_id: int) -> dict[str, Any]:
     out = message_data(row)
     del out["media"]
     out.update(
@@ -127,7 +139,7 @@ def view(svc: Services, row: Row[Any]) -> dict[str, Any]:
         owner=row.owner_id,
         created_at=row.created_at,
     )
-    out["urls"] = signed_urls(svc, row)
+    out["urls"] = signed_urls(svc, row, user_id)
     return out
 
 
@@ -188,7 +200,7 @@ async def _store_staged(
                 variants=",".join(f"{k}:{v}" for k, v in variants.items()),
                 created_at=svc.clock.now_ms(),
             )
-        return view(svc, row)
+        return view(svc, row, me.user_id)
     finally:
         for scratch in path.parent.glob(path.name + "*"):
             scratch.unlink(missing_ok=True)
@@ -323,10 +335,14 @@ async def access_media(svc: Services, me: Identity, media_id: int) -> Row[Any]:
 
     View-once photos are never served here (only by opening their message once).
     """
+    return await _access_as(svc, me.user_id, media_id)
+
+
+async def _access_as(svc: Services, user_id: int, media_id: int) -> Row[Any]:
     async with svc.db.read() as conn:
         row = await store.get_media(conn, media_id)
         allowed = row is not None and (
-            row.owner_id == me.user_id or await store.readable_via_chat(conn, media_id, me.user_id)
+            row.owner_id == user_id or await store.readable_via_chat(conn, media_id, user_id)
         )
     if row is None or not allowed or row.view_once:
         raise LianxinError(Code.not_found, "no such media")
@@ -335,23 +351,20 @@ async def access_media(svc: Services, me: Identity, media_id: int) -> Row[Any]:
     return row
 
 
-async def access_signed(svc: Services, media_id: int, variant: str, exp: int, sig: str) -> Row[Any]:
-    """The object a signed URL names, if the signature is ours and not expired."""
+async def access_signed(
+    svc: Services, media_id: int, variant: str, user_id: int, exp: int, sig: str
+) -> Row[Any]:
+    """The object a signed URL names, if the signature is ours, not expired, and the user
+    it was issued to can still read the object (checked now, not when it was signed)."""
     secret = signing.media_secret(svc.settings)
     now_s = svc.clock.now_ms() // 1000
-    if not signing.verify(secret, media_id, variant, exp, sig, now_s):
+    if not signing.verify(secret, media_id, variant, user_id, exp, sig, now_s):
         raise LianxinError(Code.not_found, "no such media (or the link expired)")
-    async with svc.db.read() as conn:
-        row = await store.get_media(conn, media_id)
-    if row is None or row.view_once:
-        raise LianxinError(Code.not_found, "no such media")
-    if row.gone_at is not None:
-        raise LianxinError(Code.gone, "this media has been deleted")
-    return row
+    return await _access_as(svc, user_id, media_id)
 
 
 async def media_info(svc: Services, me: Identity, media_id: int) -> dict[str, Any]:
-    return view(svc, await access_media(svc, me, media_id))
+    return view(svc, await access_media(svc, me, media_id), me.user_id)
 
 
 def download(row: Row[Any], variant: str | None) -> Download:

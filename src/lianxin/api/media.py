@@ -109,21 +109,22 @@ async def content(
     svc: Svc,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     variant: Annotated[str, Query(max_length=10)] = "",
+    u: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     exp: Annotated[int | None, Query(ge=0, le=2**53)] = None,
     sig: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    if sig is not None and exp is not None:
-        row = await media.access_signed(svc, media_id, variant, exp, sig)
+    if sig is not None and exp is not None and u is not None:
+        row = await media.access_signed(svc, media_id, variant, u, exp, sig)
     else:
         me = await authenticate(svc, creds.credentials if creds else None)
         row = await media.access_media(svc, me, media_id)
-    return await _send(request, svc, media.download(row, variant or None))
+        exp = None
+    dl = media.download(row, variant or None)
+    return await _send(request, svc, dl, media.cache_seconds(svc, exp))
 
 
-async def _send(
-    request: Request, svc: Svc, dl: media.Download, background: BackgroundTask | None = None
-) -> Response:
-    headers = _headers(dl)
+async def _send(request: Request, svc: Svc, dl: media.Download, max_age: int) -> Response:
+    headers = _headers(dl, max_age)
     if _not_modified(request, dl):
         return Response(status_code=304, headers=headers)
     wanted = request.headers.get("range")
@@ -141,16 +142,16 @@ async def _send(
         headers["Content-Range"] = f"bytes {start}-{end}/{dl.size}"
     headers["Content-Length"] = str(end - start + 1)
     stream = await media.open_stream(svc, dl, start, end)
-    return StreamingResponse(
-        stream, status_code=status, headers=headers, media_type=dl.mime, background=background
-    )
+    return StreamingResponse(stream, status_code=status, headers=headers, media_type=dl.mime)
 
 
-def _headers(dl: media.Download) -> dict[str, str]:
+def _headers(dl: media.Download, max_age: int = 0) -> dict[str, str]:
     headers = {
         "ETag": f'"{dl.etag}"',
         "Last-Modified": formatdate(dl.created_at / 1000, usegmt=True),
-        "Cache-Control": "private, max-age=31536000, immutable",
+        # The bytes behind a URL never change (content-addressed), but a browser may keep
+        # them only as long as the URL lives, so lost access is not outlived by much.
+        "Cache-Control": f"private, max-age={max_age}, immutable",
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "sandbox; default-src 'none'",
