@@ -12,6 +12,7 @@ import { QrTarget, ScanQr } from "./ScanQr";
 import { Suggestions } from "./Suggestions";
 import { BotProfile } from "./BotPages";
 import { OfficialDirectory, OfficialProfile } from "./Official";
+import { OfficialInbox, OfficialInboxChat } from "./OfficialInbox";
 import { NewGroup } from "./NewGroup";
 import { MePage } from "./Me";
 import { SignIn } from "./SignIn";
@@ -44,7 +45,7 @@ function Toasts({ client }: { client: Client }) {
 
 function tabOf(route: Route): "chats" | "friends" | "me" {
   if (route.name === "friends" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group") return "friends";
-  if (route.name === "official" || route.name === "account" || route.name === "bot") return "friends";
+  if (route.name === "official" || route.name === "account" || route.name === "inbox" || route.name === "bot") return "friends";
   if (route.name === "suggestions" || route.name === "nearby" || route.name === "scan" || route.name === "qr") return "friends";
   if (route.name === "privacy") return "me";
   if (route.name === "me") return "me";
@@ -86,7 +87,7 @@ export function App({ client }: { client: Client }) {
   const route = useRoute();
   if (!client.signedIn) return <SignIn client={client} />;
   const tab = tabOf(route);
-  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group" || route.name === "official" || route.name === "account" || route.name === "bot" || route.name === "suggestions" || route.name === "nearby" || route.name === "scan" || route.name === "qr" || route.name === "privacy";
+  const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group" || route.name === "official" || route.name === "account" || route.name === "inbox" || route.name === "bot" || route.name === "suggestions" || route.name === "nearby" || route.name === "scan" || route.name === "qr" || route.name === "privacy";
   let main;
   switch (route.name) {
     case "chat":
@@ -112,6 +113,9 @@ export function App({ client }: { client: Client }) {
       break;
     case "account":
       main = <OfficialProfile key={route.id} client={client} accountId={route.id!} />;
+      break;
+    case "inbox":
+      main = route.chat ? <OfficialInboxChat key={route.chat} client={client} accountId={route.id!} chatId={route.chat} /> : <OfficialInbox key={route.id} client={client} accountId={route.id!} />;
       break;
     case "bot":
       main = <BotProfile key={route.ref} client={client} botRef={route.ref!} param={route.param} />;

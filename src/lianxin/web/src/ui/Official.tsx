@@ -9,6 +9,7 @@ import { platformOf } from "../platformState";
 import { Avatar, Icon, PaneHeader, Toggle } from "./common";
 import { Confirm } from "./Dialog";
 import { go } from "./hooks";
+import { InboxButton } from "./OfficialInbox";
 
 function followers(n: number): string {
   return n === 1 ? t("oa.followers_one") : t("oa.followers", { n });
@@ -233,7 +234,21 @@ export function OfficialProfile({ client, accountId }: { client: Client; account
             </div>
           </div>
           {a.description ? <p class="bio" data-testid="oa-description">{a.description}</p> : null}
-          {a.following ? (
+          {a.owner !== undefined ? (
+            <>
+              <p class="muted small" data-testid="oa-owner-note">
+                {t("oa.owner_note")}
+              </p>
+              <div class="row-end">
+                {a.following ? (
+                  <button class="btn" disabled={busy} onClick={() => setUnfollowing(true)} data-testid="oa-unfollow">
+                    {t("oa.unfollow")}
+                  </button>
+                ) : null}
+                <InboxButton client={client} account={a.id} />
+              </div>
+            </>
+          ) : a.following ? (
             <div class="row-end">
               <button class="btn" disabled={busy} onClick={() => setUnfollowing(true)} data-testid="oa-unfollow">
                 {t("oa.unfollow")}

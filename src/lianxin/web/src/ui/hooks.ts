@@ -25,13 +25,15 @@ export function useClient(client: Client): void {
 }
 
 export interface Route {
-  name: "chats" | "archived" | "import" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me" | "official" | "account" | "bot" | "suggestions" | "nearby" | "scan" | "qr" | "privacy";
+  name: "chats" | "archived" | "import" | "chat" | "info" | "friends" | "add" | "user" | "group" | "me" | "official" | "account" | "inbox" | "bot" | "suggestions" | "nearby" | "scan" | "qr" | "privacy";
   id?: number;
   /** A scanned code (`#/qr/<token>`): a profile or a group invite. */
   token?: string;
   /** A bot's Lianxin ID (or id) and its start parameter: `#/bot/<ref>[/<param>]`. */
   ref?: string;
   param?: string;
+  /** An official account's conversation in its owner's inbox: `#/official/<id>/messages/<chat>`. */
+  chat?: number;
 }
 
 export function parseRoute(hash: string): Route {
@@ -57,7 +59,9 @@ export function parseRoute(hash: string): Route {
     case "archived":
       return { name: "archived" };
     case "official":
-      return Number.isFinite(id) ? { name: "account", id } : { name: "official" };
+      if (!Number.isFinite(id)) return { name: "official" };
+      if (parts[2] !== "messages") return { name: "account", id };
+      return Number.isFinite(Number(parts[3])) && parts[3] ? { name: "inbox", id, chat: Number(parts[3]) } : { name: "inbox", id };
     case "bot":
       return parts[1] ? { name: "bot", ref: decodeURIComponent(parts[1]), param: parts[2] && decodeURIComponent(parts[2]) } : { name: "friends" };
   }
