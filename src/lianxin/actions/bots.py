@@ -67,6 +67,7 @@ def view(row: Row[Any]) -> dict[str, Any]:
         "token_active": row.token_hash is not None,
         "webhook": row.webhook_url,
         "commands": orjson.loads(row.commands),
+        "description": row.description,
         "created_at": row.created_at,
     }
 
@@ -174,6 +175,46 @@ async def do_update_bot(
         row = await store.get_bot(conn, bot_id)
     assert row is not None
     return view(row)
+
+
+DESCRIPTION_MAX = 512
+
+
+async def do_set_description(
+    svc: Services, owner: Identity, bot_id: int, description: str
+) -> dict[str, Any]:
+    """What users read about the bot before they start it (up to 512 characters)."""
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX or "\x00" in description:
+        raise LianxinError(
+            Code.bad_request, f"a description is at most {DESCRIPTION_MAX} characters"
+        )
+    async with svc.db.write() as conn:
+        await _owned_txn(conn, owner, bot_id)
+        await store.update_bot_txn(conn, bot_id, {"description": description}, svc.clock.now_ms())
+        row = await store.get_bot(conn, bot_id)
+    assert row is not None
+    return view(row)
+
+
+async def access_owned_bot(svc: Services, owner: Identity, bot_id: int) -> Bot:
+    """The owner's bot, to act as it (e.g. set its commands); others' bots: not_found."""
+    async with svc.db.read() as conn:
+        row = await store.get_bot(conn, bot_id)
+    if row is None or row.owner_id != owner.user_id:
+        raise LianxinError(Code.not_found, "you have no such bot")
+    return bot_from_row(row)
+
+
+async def do_delete_bot(svc: Services, owner: Identity, bot_id: int) -> None:
+    """Delete a bot for good: its token, webhook and queued updates go, its Lianxin ID is
+    freed; the account stays (as a deleted bot) so chat history keeps its sender."""
+    now = svc.clock.now_ms()
+    async with svc.db.write() as conn:
+        await _owned_txn(conn, owner, bot_id)
+        await store.delete_bot_txn(conn, bot_id)
+        values = {"handle": None, "name": "Deleted bot", "find_by_handle": False}
+        await accounts_store.update_user_txn(conn, bot_id, values, now)
 
 
 async def access_bot(svc: Services, bot_id: int) -> Row[Any]:

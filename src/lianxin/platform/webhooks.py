@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import orjson
 
-from lianxin.actions import bot_updates, webhooks
+from lianxin.actions import bot_updates, botfather, bots, webhooks
 from lianxin.actions.bots import Bot, bot_from_row
 from lianxin.errors import LianxinError
 from lianxin.platform.telegram import shapes
@@ -55,6 +55,10 @@ class WebhookSender:
 
     async def _run(self) -> None:
         interval = self.svc.settings.webhook_poll_interval_s
+        try:
+            await botfather.ensure_account(self.svc)  # the system bot, on first start
+        except Exception:
+            log.exception("could not set up BotFather")
         while True:
             try:
                 await self.round()
@@ -77,8 +81,27 @@ class WebhookSender:
             if body is None:
                 await webhooks.do_delivered(self.svc, bot_id, update.update_id)
                 continue
+            if row.webhook_url == botfather.INTERNAL_URL:
+                await self._botfather(bot, update.update_id, orjson.loads(body))
+                continue
             if not await self._post(bot, row, update, body):
                 return  # keep order: later updates wait for this one
+
+    async def _botfather(self, bot: Bot, update_id: int, update: dict[str, Any]) -> None:
+        """BotFather's updates go to its dialog in-process; its answer is an ordinary send
+        with a client id per update, so a redelivery never answers twice."""
+        message = update.get("message") or {}
+        if message.get("chat", {}).get("type") == "private" and "from" in message:
+            user_id = int(message["from"]["id"])
+            try:
+                reply = await botfather.do_reply(self.svc, user_id, message.get("text") or "")
+                chat_id = await bots.direct_chat_with(self.svc, bot, user_id)
+                await bots.do_bot_send(
+                    self.svc, bot, chat_id, text=reply, client_id=f"bf{update_id}"
+                )
+            except LianxinError as exc:
+                log.info("BotFather could not answer user %s: %s", user_id, exc.message)
+        await webhooks.do_delivered(self.svc, bot.user_id, update_id)
 
     async def _shape(self, bot: Bot, update: Any) -> bytes | None:
         events = await bot_updates.load_events(self.svc, [update])

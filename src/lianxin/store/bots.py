@@ -138,6 +138,28 @@ async def update_bot_txn(
     await conn.execute(stmt)
 
 
+async def delete_bot_txn(conn: AsyncConnection, user_id: int) -> None:
+    """Remove a bot's rows: its updates, button presses and the bot itself."""
+    await conn.execute(delete(bot_updates).where(bot_updates.c.bot_id == user_id))
+    await conn.execute(delete(bot_callbacks).where(bot_callbacks.c.bot_id == user_id))
+    await conn.execute(delete(bots).where(bots.c.user_id == user_id))
+
+
+async def get_dialog(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
+    stmt = select(botfather_dialogs).where(botfather_dialogs.c.user_id == user_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def set_dialog_txn(
+    conn: AsyncConnection, user_id: int, step: str | None, data: dict[str, Any], now: int
+) -> None:
+    """Where a user is in a BotFather conversation (``step`` None: nowhere)."""
+    await conn.execute(delete(botfather_dialogs).where(botfather_dialogs.c.user_id == user_id))
+    if step is not None:
+        values = {"step": step, "data": orjson.dumps(data).decode(), "updated_at": now}
+        await conn.execute(insert(botfather_dialogs).values(user_id=user_id, **values))
+
+
 async def claim_webhooks_txn(
     conn: AsyncConnection, node: str, now: int, until: int, limit: int
 ) -> list[int]:
