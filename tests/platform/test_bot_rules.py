@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+import pytest
+
+from lianxin.client import ApiError
 from tests.harness import ServerThread, befriend, uid
 from tests.platform.helpers import make_bot, tg, tg_ok
 
@@ -106,3 +110,51 @@ async def test_updates_keep_event_order_across_sources(
     newest = await tg_ok(server, bot.token, "getUpdates", offset=-1)
     assert [u["update_id"] for u in newest] == [ids[-1]]
     assert await tg_ok(server, bot.token, "getUpdates", offset=ids[-1] + 1) == []
+
+
+async def test_owner_describes_and_deletes_a_bot(server: ServerThread, closing: list[Any]) -> None:
+    bot = await make_bot(server, closing, handle=f"gone_{uid(await _user(server, closing))}")
+    other = await _user(server, closing)
+    with pytest.raises(ApiError) as err:
+        await other.update_bot(bot.id, description="mine now")
+    assert err.value.status == 404
+    with pytest.raises(ApiError) as err:
+        await other.delete_bot(bot.id)
+    assert err.value.status == 404
+    shown = await bot.owner.update_bot(bot.id, description="Answers questions")
+    assert shown["description"] == "Answers questions"
+    chat = (await other.start_bot(bot.id))["chat"]
+    await bot.owner.delete_bot(bot.id)
+    assert await bot.owner.my_bots() == []
+    assert (await tg(server, bot.token, "getMe")).status_code == 401
+    with pytest.raises(ApiError):
+        await other.start_bot(bot.id)
+    assert any(e.get("text") == "/start" for e in (await other.history(chat))["events"])
+    again = await bot.owner.create_bot("Again", bot.handle)  # the Lianxin ID is free
+    assert again["bot"]["handle"] == bot.handle
+
+
+async def test_overall_rate_limit(make_server: Any, closing: list[Any]) -> None:
+    server = make_server(bot_msgs_per_s=2, bot_chat_msgs_per_min=1000)
+    bot = await make_bot(server, closing)
+    users = [await _user(server, closing) for _ in range(3)]
+    for user in users:
+        await user.start_bot(bot.id)
+    codes = []
+    for user in users:  # three chats, one message each, within one second
+        resp = await tg(server, bot.token, "sendMessage", chat_id=uid(user), text="news")
+        codes.append(resp.status_code)
+    assert codes[:2] == [200, 200] and codes[2] == 429
+    assert resp.json()["parameters"]["retry_after"] == 1
+    headers = {"Authorization": f"Bot {bot.token}"}
+    chat = (await users[0].chats())[0]["id"]
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+        native = await http.post(f"/api/v1/bot/chats/{chat}/messages", json={"text": "x"})
+    assert native.status_code == 429
+    assert native.json()["code"] == "rate_limited"
+
+
+async def _user(server: ServerThread, closing: list[Any]) -> Any:
+    user = await server.signup("someone")
+    closing.append(user)
+    return user

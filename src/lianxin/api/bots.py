@@ -20,6 +20,9 @@ class CreateBody(Body):
 
 class UpdateBody(Body):
     privacy: bool | None = Field(default=None, description="Groups: commands/mentions/replies only")
+    description: str | None = Field(
+        default=None, max_length=512, description="What users read before starting the bot"
+    )
 
 
 class StartBody(Body):
@@ -40,9 +43,20 @@ async def list_mine(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
     return await bots.list_bots(svc, me)
 
 
-@router.patch("/bots/{bot_id}", summary="Change a bot's settings (privacy mode)")
+@router.patch("/bots/{bot_id}", summary="Change a bot's settings (privacy mode, description)")
 async def update(bot_id: IdPath, body: UpdateBody, svc: Svc, me: CurrentUser) -> dict[str, Any]:
+    if body.description is not None:
+        await bots.do_set_description(svc, me, bot_id, body.description)
     return await bots.do_update_bot(svc, me, bot_id, privacy=body.privacy)
+
+
+@router.delete(
+    "/bots/{bot_id}",
+    summary="Delete a bot: token, webhook and queued updates go, its Lianxin ID is freed",
+    status_code=204,
+)
+async def delete(bot_id: IdPath, svc: Svc, me: CurrentUser) -> None:
+    await bots.do_delete_bot(svc, me, bot_id)
 
 
 @router.post("/bots/{bot_id}/token", summary="Issue a new token (the old one stops working)")

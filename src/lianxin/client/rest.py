@@ -645,6 +645,10 @@ class Client:
     async def revoke_bot_token(self, bot_id: int) -> None:
         await self.call("DELETE", f"/api/v1/bots/{bot_id}/token")
 
+    async def delete_bot(self, bot_id: int) -> None:
+        """Delete one of my bots for good (its Lianxin ID becomes free)."""
+        await self.call("DELETE", f"/api/v1/bots/{bot_id}")
+
     async def start_bot(self, bot_id: int, param: str | None = None) -> dict[str, Any]:
         """Open the chat with a bot and send it ``/start [param]``; returns that message."""
         body = {"param": param} if param else {}
