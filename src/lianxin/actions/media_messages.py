@@ -4,7 +4,10 @@ Opening a view-once photo is a write: the opening is recorded, a ``system`` even
 ``{"type": "opened"}`` tells the chat (so the sender sees it, live and on resume), and
 once every recipient has opened it the content is deleted. A played mark is not a chat
 event (it would flood groups); the sender's devices get a ``played`` frame and can ask
-who played a note.
+who played a note. The per-user reads (history pages and resume catch-up) carry the
+marks a viewer needs to draw a bubble, so a client asks nothing per bubble: on others'
+voice and view-once messages ``my_mark`` (``"played"``, ``"opened"`` or null), on the
+viewer's own ``mark_count`` (how many listeners played / opened it).
 """
 
 from __future__ import annotations
@@ -104,6 +107,27 @@ async def do_mark_played(
         users = [event.sender_id, me.user_id]
         await publish.to_users(svc.bus, users, frame, exclude=session_id)
     return added
+
+
+MARKED_KINDS = ("voice", "view_once")
+
+
+async def add_my_marks(
+    conn: AsyncConnection, chat_id: int, user_id: int, events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Set ``my_mark`` / ``mark_count`` on the voice and view-once events of one chat's page
+    (two indexed queries per page, none when it holds no such message)."""
+    marked = [e for e in events if e["kind"] in MARKED_KINDS and not e.get("recalled")]
+    theirs = [e["seq"] for e in marked if e["from"] != user_id]
+    mine = [e["seq"] for e in marked if e["from"] == user_id]
+    my_marks = await store.my_marks(conn, chat_id, theirs, user_id)
+    counts = await store.mark_counts(conn, chat_id, mine)
+    for e in marked:
+        if e["from"] == user_id:
+            e["mark_count"] = counts.get(e["seq"], 0)
+        else:
+            e["my_mark"] = my_marks.get(e["seq"])
+    return events
 
 
 async def media_marks(svc: Services, me: Identity, chat_id: int, seq: int) -> dict[str, Any]:

@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import bot_fanout, kinds, previews, reactions, shared_kinds, views
+from lianxin.actions import (
+    bot_fanout,
+    kinds,
+    media_messages,
+    previews,
+    reactions,
+    shared_kinds,
+    views,
+)
 from lianxin.actions.accounts import Identity
 from lianxin.actions.chats import (
     access_member,
@@ -340,6 +348,7 @@ async def history(
         if more:
             rows = rows[1:] if newest_first else rows[:-1]
         events = await reactions.add_mine(conn, chat_id, me.user_id, [views.event(r) for r in rows])
+        events = await media_messages.add_my_marks(conn, chat_id, me.user_id, events)
     return {"chat": chat_id, "events": events, "more": more}
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lianxin.actions import chats as chat_actions
-from lianxin.actions import reactions, views
+from lianxin.actions import media_messages, reactions, views
 from lianxin.actions.accounts import Identity
 from lianxin.actions.presence import access_presence
 from lianxin.errors import Code, LianxinError
@@ -147,4 +147,6 @@ async def catchup_page(
             newest_first=False,
             hidden_for=me.user_id,
         )
-        return await reactions.add_mine(conn, item.chat, me.user_id, [views.event(r) for r in rows])
+        events = [views.event(r) for r in rows]
+        events = await reactions.add_mine(conn, item.chat, me.user_id, events)
+        return await media_messages.add_my_marks(conn, item.chat, me.user_id, events)

@@ -247,6 +247,32 @@ async def marks_of(conn: AsyncConnection, chat_id: int, seq: int) -> list[Row[An
     return list((await conn.execute(stmt)).all())
 
 
+async def my_marks(
+    conn: AsyncConnection, chat_id: int, seqs: list[int], user_id: int
+) -> dict[int, str]:
+    """The mark ``user_id`` has on each of ``seqs`` (one primary-key query for a page)."""
+    if not seqs:
+        return {}
+    stmt = select(media_marks.c.seq, media_marks.c.mark).where(
+        media_marks.c.chat_id == chat_id,
+        media_marks.c.seq.in_(seqs),
+        media_marks.c.user_id == user_id,
+    )
+    return {int(r.seq): str(r.mark) for r in (await conn.execute(stmt)).all()}
+
+
+async def mark_counts(conn: AsyncConnection, chat_id: int, seqs: list[int]) -> dict[int, int]:
+    """How many listeners marked each of ``seqs`` (one grouped query for a page)."""
+    if not seqs:
+        return {}
+    stmt = (
+        select(media_marks.c.seq, func.count())
+        .where(media_marks.c.chat_id == chat_id, media_marks.c.seq.in_(seqs))
+        .group_by(media_marks.c.seq)
+    )
+    return {int(seq): int(n) for seq, n in (await conn.execute(stmt)).all()}
+
+
 # -- group albums -----------------------------------------------------------------------------
 
 
