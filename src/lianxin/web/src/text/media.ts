@@ -49,6 +49,7 @@ export const en = {
   "media.link_open": "Open link",
 
   "attach.button": "Attach",
+  "attach.more": "More: photos, files, stickers",
   "attach.photos": "Photos or videos",
   "attach.file": "File",
   "attach.sheet": "Send",
@@ -155,6 +156,7 @@ export const zh: Record<keyof typeof en, string> = {
   "media.link_open": "打开链接",
 
   "attach.button": "附件",
+  "attach.more": "更多：图片、文件、表情",
   "attach.photos": "图片或视频",
   "attach.file": "文件",
   "attach.sheet": "发送",

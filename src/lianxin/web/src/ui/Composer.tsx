@@ -175,10 +175,14 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
           onBlur={() => setMention(null)}
           onKeyDown={onKeyDown}
         />
-        {editing ? null : <VoiceButton client={client} chat={chat} />}
-        <button type="submit" class="send-btn" disabled={!text.trim()} aria-label={editing ? t("msg.save_edit") : t("msg.send")} title={editing ? t("msg.save_edit") : t("msg.send")}>
-          <Icon name={editing ? "check" : "send"} />
-        </button>
+        {/* As in every messenger: the mic while the box is empty, send once something is typed. */}
+        {editing || text.trim() ? (
+          <button type="submit" class="send-btn" disabled={!text.trim()} aria-label={editing ? t("msg.save_edit") : t("msg.send")} title={editing ? t("msg.save_edit") : t("msg.send")} data-testid="send">
+            <Icon name={editing ? "check" : "send"} />
+          </button>
+        ) : (
+          <VoiceButton client={client} chat={chat} />
+        )}
       </form>
       {bot.below}
     </div>

@@ -14,6 +14,20 @@ import { Dialog } from "./Dialog";
 import { StickerPanel } from "./Stickers";
 
 const MAX_FILES = 20;
+const PLUS = "M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6z";
+const NARROW = "(max-width: 599px)";
+
+/** Phone-width screens: the composer folds attach and stickers into one "+" (the text box keeps its room). */
+export function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => typeof matchMedia === "function" && matchMedia(NARROW).matches);
+  useEffect(() => {
+    const mq = matchMedia(NARROW);
+    const on = () => setNarrow(mq.matches);
+    mq.addEventListener("change", on);
+    return () => mq.removeEventListener("change", on);
+  }, []);
+  return narrow;
+}
 
 // -- attach -------------------------------------------------------------------------------
 
@@ -92,22 +106,44 @@ export function MediaTools({ client, chat }: { client: Client; chat: ChatSummary
     setMenu(false);
     input?.click();
   };
+  const narrow = useNarrow();
   return (
     <div class="composer-tools" ref={root}>
-      <button type="button" class={`composer-tool${menu ? " active" : ""}`} onClick={() => setMenu(!menu)} aria-haspopup="menu" aria-expanded={menu} aria-label={t("attach.button")} title={t("attach.button")} data-testid="attach">
-        <MediaIcon d={ICONS.clip} />
-      </button>
-      <button type="button" class={`composer-tool${stickers ? " active" : ""}`} onClick={() => setStickers(!stickers)} aria-expanded={stickers} aria-label={t("sticker.button")} title={t("sticker.button")} data-testid="sticker-button">
-        <MediaIcon d={ICONS.sticker} />
-      </button>
+      {narrow ? (
+        <button type="button" class={`composer-tool more-tool${menu ? " active" : ""}`} onClick={() => setMenu(!menu)} aria-haspopup="menu" aria-expanded={menu} aria-label={t("attach.more")} title={t("attach.more")} data-testid="attach">
+          <MediaIcon d={PLUS} />
+        </button>
+      ) : (
+        <>
+          <button type="button" class={`composer-tool${menu ? " active" : ""}`} onClick={() => setMenu(!menu)} aria-haspopup="menu" aria-expanded={menu} aria-label={t("attach.button")} title={t("attach.button")} data-testid="attach">
+            <MediaIcon d={ICONS.clip} />
+          </button>
+          <button type="button" class={`composer-tool${stickers ? " active" : ""}`} onClick={() => setStickers(!stickers)} aria-expanded={stickers} aria-label={t("sticker.button")} title={t("sticker.button")} data-testid="sticker-button">
+            <MediaIcon d={ICONS.sticker} />
+          </button>
+        </>
+      )}
       {menu ? (
-        <div class="attach-menu" role="menu">
+        <div class={`attach-menu${narrow ? " attach-tiles" : ""}`} role="menu" data-testid="attach-menu">
           <button type="button" role="menuitem" onClick={() => pick(photoInput.current)} data-testid="attach-photos">
-            <MediaIcon d={ICONS.photo} /> {t("attach.photos")}
+            <MediaIcon d={ICONS.photo} /> <span>{t("attach.photos")}</span>
           </button>
           <button type="button" role="menuitem" onClick={() => pick(fileInput.current)} data-testid="attach-file">
-            <MediaIcon d={ICONS.file} /> {t("attach.file")}
+            <MediaIcon d={ICONS.file} /> <span>{t("attach.file")}</span>
           </button>
+          {narrow ? (
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => {
+                setMenu(false);
+                setStickers(true);
+              }}
+              data-testid="sticker-button"
+            >
+              <MediaIcon d={ICONS.sticker} /> <span>{t("sticker.button")}</span>
+            </button>
+          ) : null}
         </div>
       ) : null}
       <input ref={photoInput} type="file" accept="image/jpeg,image/png,image/gif,image/webp,video/mp4,video/webm,video/quicktime" multiple hidden data-testid="photo-input" onChange={(e) => (take((e.target as HTMLInputElement).files), ((e.target as HTMLInputElement).value = ""))} />
