@@ -116,7 +116,11 @@ def test_my_reactions_show_on_a_second_device(web_server: ServerThread, browser:
 
 
 def test_app_shell_loads_offline(web_server: ServerThread, browser: Any) -> None:
-    _, alice = rest_signup(web_server, "Alice")
+    """Installable, the shell from the worker offline, and a message typed offline (after
+    an offline reload) goes out once on reconnect."""
+    alice_http, alice = rest_signup(web_server, "Alice")
+    bob_http, _ = rest_signup(web_server, "Bob")
+    chat = befriend(bob_http, alice_http, alice["user"]["id"])
     page = open_signed_in(browser, web_server, alice, PHONE, service_workers="allow")
     scope = page.evaluate(
         "navigator.serviceWorker.ready.then(r => r.active && r.active.state && r.scope)"
@@ -124,19 +128,34 @@ def test_app_shell_loads_offline(web_server: ServerThread, browser: Any) -> None
     assert scope == web_server.url + "/"
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     cached = page.evaluate(
-        "caches.open('lianxin-shell-v2').then(c => c.keys()).then(ks => ks.map(k => new URL(k.url).pathname))"
+        "caches.open('lianxin-shell-v2').then(c => c.keys())"
+        ".then(ks => ks.map(k => new URL(k.url).pathname))"
     )
     assert "/index.html" in cached and any(p.startswith("/assets/index-") for p in cached)
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+    open_chat(page, "Bob")
+    page.wait_for_timeout(1200)  # the client saves its cache a second after a change
 
     page.context.set_offline(True)
     resp = page.reload()
     assert resp is not None and resp.from_service_worker  # the shell came from the worker
-    expect(page.get_by_role("heading", name="Chats")).to_be_visible()
+    expect(page.get_by_test_id("chat-title")).to_have_text("Bob")  # the cached chat
     expect(page.get_by_test_id("conn-status")).to_be_visible()  # says it is not connected
+    send(page, "typed on the train")
+    queued = page.get_by_test_id("message").filter(has_text="typed on the train")
+    expect(queued.locator("[data-tick]")).to_have_attribute("data-tick", "queued")
     page.screenshot(path=str(ARTIFACTS / "q-offline-shell-phone.png"))
 
     page.context.set_offline(False)
     expect(page.get_by_test_id("conn-status")).to_have_count(0, timeout=20_000)
+    expect(queued.locator("[data-tick]")).not_to_have_attribute(
+        "data-tick", re.compile("queued|sending")
+    )
+    page.wait_for_timeout(500)
+    events = bob_http.get(f"/api/v1/chats/{chat}/messages").json()["events"]
+    assert [e.get("text") for e in events].count("typed on the train") == 1
     page.context.close()
 
 

@@ -27,6 +27,7 @@ export const en = {
   "nav.friends": "Friends",
   "nav.me": "Me",
   "nav.back": "Back",
+  "nav.main": "Main",
 
   "chats.search": "Search",
   "chats.empty": "No chats yet. Add a friend to start talking.",
@@ -314,6 +315,7 @@ export const zh: Record<keyof typeof en, string> = {
   "nav.friends": "通讯录",
   "nav.me": "我",
   "nav.back": "返回",
+  "nav.main": "主导航",
 
   "chats.search": "搜索",
   "chats.empty": "还没有聊天。添加好友开始聊天吧。",

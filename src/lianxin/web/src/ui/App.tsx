@@ -65,7 +65,7 @@ function Nav({ client, tab }: { client: Client; tab: string }) {
     </a>
   );
   return (
-    <nav class="nav" aria-label="Main">
+    <nav class="nav" aria-label={t("nav.main")}>
       {item("chats", "#/chats", t("nav.chats"), unread)}
       {item("friends", "#/friends", t("nav.friends"), requests)}
       {item("me", "#/me", t("nav.me"), 0)}
