@@ -3,11 +3,15 @@
 Every refusal the server makes is a :class:`LianxinError`: a code from :class:`Code`
 (stable across releases, safe for clients to switch on), a human message, and the
 HTTP status used when it crosses the REST API. The WebSocket gateway sends the same
-code and message in an ``error`` frame.
+code and message in an ``error`` frame. Privacy and block refusals add a
+:class:`Reason`, finer than the code, so a client can say *which* setting refused it
+without reading the English message.
 
     LianxinError
      ├── code: Code  (e.g. "not_found", "rate_limited")
      ├── message: str
+     ├── reason: Reason | None  (e.g. "privacy_nobody"; sent only when set)
+     ├── details: dict  (e.g. retry_after_s; sent only when set)
      └── status: int (HTTP)
 """
 
@@ -51,6 +55,25 @@ class Code(StrEnum):
     internal = "internal"
 
 
+class Reason(StrEnum):
+    """Which privacy setting or block refused a request (``reason`` beside ``code``).
+
+    A search that finds no one says ``*_unlisted_or_unknown`` whether the account is
+    missing or hides from that search: the server never tells which, so a phone number
+    cannot be tested for being registered.
+    """
+
+    privacy_nobody = "privacy_nobody"  # their "who can add me" is nobody
+    privacy_friends_of_friends = "privacy_friends_of_friends"  # ... and we share no friend
+    blocked = "blocked"  # they blocked me
+    blocked_by_me = "blocked_by_me"  # I blocked them; unblocking lets it through
+    strangers_off = "strangers_off"  # they take messages from friends only
+    phone_unlisted_or_unknown = "phone_unlisted_or_unknown"
+    id_unlisted_or_unknown = "id_unlisted_or_unknown"
+    nearby_not_sharing = "nearby_not_sharing"  # share my position first
+    not_nearby = "not_nearby"  # they are not listed near me (any more)
+
+
 _STATUS: dict[Code, int] = {
     Code.bad_request: 400,
     Code.invalid_phone: 400,
@@ -89,10 +112,13 @@ _STATUS: dict[Code, int] = {
 class LianxinError(Exception):
     """A refusal with a stable code; raised by actions, translated by routes and frames."""
 
-    def __init__(self, code: Code, message: str, **details: Any) -> None:
+    def __init__(
+        self, code: Code, message: str, *, reason: Reason | None = None, **details: Any
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.reason = reason
         self.details = details
 
     @property
@@ -101,6 +127,8 @@ class LianxinError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code.value, "message": self.message}
+        if self.reason is not None:
+            body["reason"] = self.reason.value
         if self.details:
             body["details"] = self.details
         return body

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import bot_fanout, views
 from lianxin.actions.accounts import Identity
-from lianxin.errors import Code, LianxinError
+from lianxin.errors import Code, LianxinError, Reason
 from lianxin.events import publish
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
@@ -96,9 +96,15 @@ async def check_direct_allowed(conn: AsyncConnection, sender: int, peer: int) ->
     when one is an official account the other follows."""
     standing = await contacts_store.standing(conn, sender, peer)
     if standing.a_blocked_b:
-        raise LianxinError(Code.blocked, "you blocked this user; unblock them to send")
+        raise LianxinError(
+            Code.blocked,
+            "you blocked this user; unblock them to send",
+            reason=Reason.blocked_by_me,
+        )
     if standing.b_blocked_a:
-        raise LianxinError(Code.blocked, "this user is not accepting your messages")
+        raise LianxinError(
+            Code.blocked, "this user is not accepting your messages", reason=Reason.blocked
+        )
     if standing.friends:
         return
     if await bots_store.bot_ids_among(conn, [sender, peer]):
@@ -107,7 +113,11 @@ async def check_direct_allowed(conn: AsyncConnection, sender: int, peer: int) ->
         return  # an official account and its active follower (actions/official.py)
     target = await accounts_store.get_user(conn, peer)
     if target is None or not target.stranger_messages:
-        raise LianxinError(Code.not_friends, "add this user as a friend to message them")
+        raise LianxinError(
+            Code.not_friends,
+            "add this user as a friend to message them",
+            reason=Reason.strangers_off,
+        )
 
 
 def _check_admin(member: Row[Any]) -> None:

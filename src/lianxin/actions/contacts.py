@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lianxin.actions import chats as chat_actions
 from lianxin.actions import views
 from lianxin.actions.accounts import Identity, normalize_phone
-from lianxin.errors import Code, LianxinError
+from lianxin.errors import Code, LianxinError, Reason
 from lianxin.events import publish
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
@@ -38,14 +38,16 @@ async def find_user(svc: Services, me: Identity, query: str) -> dict[str, Any]:
             phone = normalize_phone(query, svc.settings.default_region)
             row = await accounts_store.get_user_by_phone(conn, phone)
             allowed = row is not None and bool(row.find_by_phone)
+            reason = Reason.phone_unlisted_or_unknown
         else:
             row = await accounts_store.get_user_by_handle(conn, query)
             allowed = row is not None and bool(row.find_by_handle)
+            reason = Reason.id_unlisted_or_unknown
         if row is not None and row.id != me.user_id:
             friends = await store.are_friends(conn, me.user_id, row.id)
             allowed = (allowed or friends) and not await store.is_blocked(conn, row.id, me.user_id)
     if row is None or not (allowed or row.id == me.user_id):
-        raise LianxinError(Code.not_found, "no one found")
+        raise LianxinError(Code.not_found, "no one found", reason=reason)
     return views.public_user(row)
 
 
@@ -114,9 +116,13 @@ async def do_send_request(svc: Services, me: Identity, to_id: int, greeting: str
         if target is None:
             raise LianxinError(Code.not_found, "no such user")
         if await store.is_blocked(conn, me.user_id, to_id):
-            raise LianxinError(Code.blocked, "you blocked this user; unblock them first")
+            raise LianxinError(
+                Code.blocked,
+                "you blocked this user; unblock them first",
+                reason=Reason.blocked_by_me,
+            )
         if await store.is_blocked(conn, to_id, me.user_id):
-            raise LianxinError(Code.not_allowed, "this user cannot be added")
+            raise LianxinError(Code.not_allowed, "this user cannot be added", reason=Reason.blocked)
         if await store.are_friends(conn, me.user_id, to_id):
             raise LianxinError(Code.already_friends, "you are already friends")
         crossing = await store.pending_request(conn, to_id, me.user_id)
@@ -148,11 +154,19 @@ async def do_send_request(svc: Services, me: Identity, to_id: int, greeting: str
 async def check_add_policy(conn: AsyncConnection, me: int, target: Row[Any]) -> None:
     """The target's "who can add me": anyone, friends of friends, or nobody."""
     if target.add_policy == "nobody":
-        raise LianxinError(Code.not_allowed, "this user does not accept friend requests")
+        raise LianxinError(
+            Code.not_allowed,
+            "this user does not accept friend requests",
+            reason=Reason.privacy_nobody,
+        )
     if target.add_policy == "friends_of_friends" and not await store.have_mutual_friend(
         conn, me, target.id
     ):
-        raise LianxinError(Code.not_allowed, "this user only accepts friends of their friends")
+        raise LianxinError(
+            Code.not_allowed,
+            "this user only accepts friends of their friends",
+            reason=Reason.privacy_friends_of_friends,
+        )
 
 
 async def befriend_txn(

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lianxin import geo
 from lianxin.actions import contacts, views
 from lianxin.actions.accounts import Identity
-from lianxin.errors import Code, LianxinError
+from lianxin.errors import Code, LianxinError, Reason
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
 from lianxin.store import contacts as contacts_store
@@ -183,7 +183,11 @@ async def _listed(
     """My live position and everyone listed near me as (distance in metres, row)."""
     mine = await store.get_position(conn, me, now)
     if mine is None:
-        raise LianxinError(Code.conflict, "share your position to see people nearby")
+        raise LianxinError(
+            Code.conflict,
+            "share your position to see people nearby",
+            reason=Reason.nearby_not_sharing,
+        )
     radius = svc.settings.nearby_radius_m
     rows, columns = geo.cells_within(mine.lat_e3, mine.lon_e3, radius)
     candidates = await store.positions_in_cells(conn, rows, columns, now, exclude=me)
@@ -247,5 +251,5 @@ async def do_say_hi(svc: Services, me: Identity, user_id: int, greeting: str) ->
     async with svc.db.read() as conn:
         _, found = await _listed(conn, svc, me.user_id, now)
     if all(row.user_id != user_id for _, row in found):
-        raise LianxinError(Code.not_found, "this person is not nearby")
+        raise LianxinError(Code.not_found, "this person is not nearby", reason=Reason.not_nearby)
     return await contacts.do_send_request(svc, me, user_id, greeting)

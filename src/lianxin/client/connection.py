@@ -52,6 +52,7 @@ class FrameError(Exception):
         super().__init__(f"{frame.get('code')}: {frame.get('message')}")
         self.code: str = frame.get("code", "error")
         self.message: str = frame.get("message", "")
+        self.reason: str | None = frame.get("reason")
         self.frame = frame
 
 

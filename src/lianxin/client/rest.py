@@ -11,14 +11,26 @@ from lianxin.client.connection import Connection, SyncState
 
 
 class ApiError(Exception):
-    """A refusal from the server: a stable ``code`` plus a human ``message``."""
+    """A refusal from the server: a stable ``code`` plus a human ``message``.
 
-    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None):
+    ``reason`` says which privacy setting or block refused it (``privacy_nobody``,
+    ``strangers_off``, ``blocked``, …; see docs/protocol.md), or is None.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ):
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.details = details or {}
+        self.reason = reason
 
 
 class Client:
@@ -52,6 +64,7 @@ class Client:
                 body.get("code", "error"),
                 body.get("message", ""),
                 body.get("details"),
+                body.get("reason"),
             )
         return body
 
@@ -693,6 +706,7 @@ class Client:
                 body.get("code", "error"),
                 body.get("message", ""),
                 body.get("details"),
+                body.get("reason"),
             )
         return resp
 
