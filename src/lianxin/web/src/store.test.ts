@@ -293,3 +293,32 @@ describe("my reactions on a fresh device", () => {
     expect(store.myReactionsOn(10, 1)).toEqual(["👍"]);
   });
 });
+
+describe("played / opened marks from pages", () => {
+  it("come from history and catch-up; a live voice note is unplayed; no page: unknown", () => {
+    const store = new Store();
+    store.apply(sync([chat(10, { last_seq: 9 })]));
+    const voice = (seq: number, from: number, extra: Partial<ChatEvent> = {}) => ev(10, seq, from, "", { kind: "voice", text: undefined, ...extra });
+    store.addHistory(10, [voice(1, 2, { my_mark: "played" }), voice(2, 2, { my_mark: null }), voice(3, 1, { mark_count: 2 }), ev(10, 4, 2, "text")], false, true);
+    expect(store.myMarkOn(10, 1)).toBe("played");
+    expect(store.myMarkOn(10, 2)).toBeNull();
+    expect(store.markCountOn(10, 3)).toBe(2);
+    expect(store.myMarkOn(10, 4)).toBeUndefined();
+
+    store.apply({ t: "evs", chat: 10, events: [voice(2, 2, { my_mark: "played" }), ev(10, 5, 2, "", { kind: "view_once", text: undefined, my_mark: "opened" })] });
+    expect(store.myMarkOn(10, 2)).toBe("played");
+    expect(store.myMarkOn(10, 5)).toBe("opened");
+
+    store.apply({ t: "ev", ...voice(6, 2) }); // new, so not played by me yet
+    expect(store.myMarkOn(10, 6)).toBeNull();
+    store.apply({ t: "ev", ...voice(1, 2) }); // a live repeat does not forget what the page said
+    expect(store.myMarkOn(10, 1)).toBe("played");
+    store.apply({ t: "ev", ...voice(7, 1) }); // mine: counts come only from pages
+    expect(store.markCountOn(10, 7)).toBeUndefined();
+
+    const copy = new Store();
+    copy.hydrate(JSON.parse(JSON.stringify(store.snapshot())));
+    expect(copy.myMarkOn(10, 1)).toBe("played");
+    expect(copy.markCountOn(10, 3)).toBe(2);
+  });
+});

@@ -17,6 +17,8 @@ import type {
 export const TYPING_MS = 6000;
 /** System events that change another message instead of showing a line of their own. */
 export const SILENT_SYSTEM = new Set(["edit", "reaction", "link_preview"]);
+/** Kinds that carry played / opened marks. */
+const MARKED_KINDS = new Set(["voice", "view_once"]);
 
 export function isSilent(ev: ChatEvent): boolean {
   return ev.kind === "system" && SILENT_SYSTEM.has(String(ev.data?.type ?? ""));
@@ -43,6 +45,10 @@ export interface State {
   members: Record<number, Member[]>;
   /** "chat:seq" -> the emoji I reacted with (from `my_reactions` on pages, then reaction events). */
   myReactions: Record<string, string[]>;
+  /** "chat:seq" -> my played/opened mark on others' voice and view-once messages (null: not yet). */
+  myMarks: Record<string, "played" | "opened" | null>;
+  /** "chat:seq" -> how many listeners played / opened my voice or view-once message. */
+  markCounts: Record<string, number>;
 }
 
 export interface ApplyResult {
@@ -71,6 +77,8 @@ export function emptyState(): State {
     mentioned: {},
     members: {},
     myReactions: {},
+    myMarks: {},
+    markCounts: {},
   };
 }
 
@@ -420,12 +428,33 @@ export class Store {
       }
     }
     if (!known) out.unknownChats.push(chatId);
-    this.learnMine(chatId, events);
+    this.learnMine(chatId, events, live);
   }
 
-  /** Per-user pages (history, catch-up) say which reactions are mine: they win over events. */
-  private learnMine(chatId: number, events: ChatEvent[]): void {
-    for (const ev of events) if (ev.my_reactions) this.state.myReactions[`${chatId}:${ev.seq}`] = [...ev.my_reactions];
+  /**
+   * Per-user pages (history, catch-up) say which reactions and played/opened marks are mine:
+   * they win over events. A voice or view-once message that arrives live is new, so not yet
+   * played by me (my other devices' plays come as `played` frames).
+   */
+  private learnMine(chatId: number, events: ChatEvent[], live = false): void {
+    const s = this.state;
+    for (const ev of events) {
+      const key = `${chatId}:${ev.seq}`;
+      if (ev.my_reactions) s.myReactions[key] = [...ev.my_reactions];
+      if (ev.my_mark !== undefined) s.myMarks[key] = ev.my_mark;
+      else if (live && MARKED_KINDS.has(ev.kind) && ev.from !== this.myId && !(key in s.myMarks)) s.myMarks[key] = null;
+      if (typeof ev.mark_count === "number") s.markCounts[key] = ev.mark_count;
+    }
+  }
+
+  /** My played/opened mark on a message: undefined when no page or frame has said. */
+  myMarkOn(chat: number, seq: number): "played" | "opened" | null | undefined {
+    return this.state.myMarks[`${chat}:${seq}`];
+  }
+
+  /** How many listeners played / opened my message, as the last page said (undefined: unknown). */
+  markCountOn(chat: number, seq: number): number | undefined {
+    return this.state.markCounts[`${chat}:${seq}`];
   }
 
   private applySystem(chatId: number, ev: ChatEvent, out: ApplyResult): void {
@@ -582,6 +611,8 @@ export class Store {
       requests: s.requests,
       mentioned: s.mentioned,
       myReactions: s.myReactions,
+      myMarks: s.myMarks,
+      markCounts: s.markCounts,
     };
   }
 
@@ -589,6 +620,8 @@ export class Store {
     this.state = { ...emptyState(), ...snap, atStart: {}, presence: {}, typing: {}, members: {} };
     this.state.mentioned ??= {};
     this.state.myReactions ??= {};
+    this.state.myMarks ??= {};
+    this.state.markCounts ??= {};
     this.emit();
   }
 }

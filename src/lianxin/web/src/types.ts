@@ -72,6 +72,10 @@ export interface ChatEvent {
   reactions?: Record<string, number>;
   /** The emoji I put on it: only on per-user pages (history, catch-up), not on live frames. */
   my_reactions?: string[];
+  /** On others' voice / view-once messages, only on per-user pages: my played/opened mark or null. */
+  my_mark?: "played" | "opened" | null;
+  /** On my voice / view-once messages, only on per-user pages: how many listeners played/opened it. */
+  mark_count?: number;
   data?: SystemData;
 }
 

@@ -185,8 +185,11 @@ function VoiceBody({ client, chat, ev }: BodyProps) {
   const audio = useRef<HTMLAudioElement | null>(null);
   const url = useMediaUrl(client, d.media, "content");
   const duration = d.duration_ms ?? 0;
+  // History and catch-up pages say whether I played it (or how many played mine); ask the
+  // server only for a message no page has covered.
+  const known = mine ? client.store.markCountOn(chat.id, ev.seq) : client.store.myMarkOn(chat.id, ev.seq);
   useEffect(() => {
-    if (mine || !ev.seq) return;
+    if (mine || !ev.seq || known !== undefined) return;
     let live = true;
     media.marks(chat.id, ev.seq).then(
       (marks) => live && setHeard(marks.some((m) => m.user === me && m.mark === "played")),
@@ -195,9 +198,9 @@ function VoiceBody({ client, chat, ev }: BodyProps) {
     return () => {
       live = false;
     };
-  }, [key]);
+  }, [key, known === undefined]);
   useEffect(() => () => audio.current?.pause(), []);
-  const played = mine ? (media.played.get(key)?.size ?? 0) > 0 : heard || !!media.played.get(key)?.has(me);
+  const played = mine ? Number(known ?? 0) > 0 || (media.played.get(key)?.size ?? 0) > 0 : known === "played" || !!heard || !!media.played.get(key)?.has(me);
   const toggle = () => {
     if (typeof url !== "string" || url === "error") return;
     let a = audio.current;
@@ -324,8 +327,9 @@ function ViewOnceBody({ client, chat, ev }: BodyProps) {
   const [viewing, setViewing] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [gone, setGone] = useState(false);
+  const known = mine ? client.store.markCountOn(chat.id, ev.seq) : client.store.myMarkOn(chat.id, ev.seq);
   useEffect(() => {
-    if (!ev.seq) return;
+    if (!ev.seq || known !== undefined) return;
     let live = true;
     media.marks(chat.id, ev.seq).then(
       (m) => live && setMarked(m.filter((x) => x.mark === "opened").map((x) => x.user)),
@@ -334,10 +338,13 @@ function ViewOnceBody({ client, chat, ev }: BodyProps) {
     return () => {
       live = false;
     };
-  }, [chat.id, ev.seq]);
+  }, [chat.id, ev.seq, known === undefined]);
   const opened = [...marked, ...openedBy(client, chat.id, ev.seq)];
+  const pageSaysOpened = known === "opened" || Number(known ?? 0) > 0;
   const expired = Date.now() - ev.ts > VIEW_ONCE_TTL_MS;
-  const state = mine ? (opened.length ? "opened" : expired ? "expired" : "sent") : opened.includes(me) || gone ? "opened" : expired ? "expired" : "ready";
+  const state = mine
+    ? opened.length || pageSaysOpened ? "opened" : expired ? "expired" : "sent"
+    : opened.includes(me) || gone || pageSaysOpened ? "opened" : expired ? "expired" : "ready";
   const label = state === "opened" ? t("media.vo_opened") : state === "expired" ? t("media.vo_expired") : state === "sent" ? t("media.vo_sent") : t("media.vo_tap");
   const open = async () => {
     if (state !== "ready" || busy) return;
