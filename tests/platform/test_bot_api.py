@@ -171,18 +171,21 @@ async def test_privacy_mode_in_groups(server: ServerThread, closing: list[Any]) 
     await tg_ok(server, bot.token, "getUpdates", offset=joined[-1]["update_id"] + 1)
     await other.send_text(group, "chatter")
     await other.send_text(group, "/help@PrivBot")
+    await other.send_text(group, "/help@OtherBot")  # meant for another bot
+    await other.send_text(group, "/menu now")  # unaddressed: for every bot
     await other.send_text(group, "hey @privbot")
     said = await tg_ok(server, bot.token, "sendMessage", chat_id=-group, text="I am here")
     await other.send(group, "text", text="answer", reply_to=said["message_id"])
     updates = await tg_ok(server, bot.token, "getUpdates")
     texts = [u["message"]["text"] for u in updates]
-    assert texts == ["/help@PrivBot", "hey @privbot", "answer"]
+    assert texts == ["/help@PrivBot", "/menu now", "hey @privbot", "answer"]
     command = updates[0]["message"]["entities"][0]
     assert command == {"type": "bot_command", "offset": 0, "length": 13}
     await owner.update_bot(bot.id, privacy=False)
     await other.send_text(group, "more chatter")
+    await other.send_text(group, "/help@OtherBot")
     updates = await tg_ok(server, bot.token, "getUpdates", offset=updates[-1]["update_id"] + 1)
-    assert [u["message"]["text"] for u in updates] == ["more chatter"]
+    assert [u["message"]["text"] for u in updates] == ["more chatter", "/help@OtherBot"]
 
 
 async def test_rate_limits(make_server: Any, closing: list[Any]) -> None:

@@ -18,6 +18,7 @@ and therefore imports only the store, the bus and ``views``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,13 +69,20 @@ async def queue_txn(
 # -- messages ----------------------------------------------------------------------------
 
 
+_ADDRESSED = re.compile(r"/[A-Za-z0-9_]{1,64}@([A-Za-z0-9_]{1,64})(?![A-Za-z0-9_])")
+
+
 async def _sees(conn: AsyncConnection, bot: Row[Any], chat: Row[Any], event: Row[Any]) -> bool:
-    """Privacy mode: in groups only commands, mentions of the bot and replies to it."""
+    """Privacy mode: in groups only commands (bare or addressed to this bot), mentions of
+    the bot and replies to it. Without privacy mode a bot sees everything, as on Telegram."""
     if chat.kind == "direct" or not bot.privacy:
         return True
     text = event.text or ""
     if text.startswith("/"):
-        return True
+        # "/cmd@handle" is meant for that bot only (several bots may share a command name);
+        # a bare "/cmd" goes to every bot in the group.
+        addressed = _ADDRESSED.match(text)
+        return addressed is None or addressed.group(1).lower() == (bot.handle or "").lower()
     mentions = orjson.loads(event.mentions) if event.mentions else []
     if bot.user_id in mentions:
         return True
