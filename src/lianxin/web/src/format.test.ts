@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayLabel, initials, preview, presenceText, systemText } from "./format";
+import { dayLabel, initials, preview, presenceText, snippet, systemText } from "./format";
 import { _dicts, detectLang, setLang } from "./i18n";
 import { errorText } from "./errors";
 import type { ChatEvent } from "./types";
@@ -70,5 +70,27 @@ describe("i18n", () => {
   it("initials", () => {
     expect(initials("Alice Smith")).toBe("AS");
     expect(initials("王小明")).toBe("王");
+  });
+});
+
+describe("quote snippets", () => {
+  const msg = (kind: string, data: Record<string, unknown> = {}, text?: string): ChatEvent => ({ chat: 1, seq: 5, id: 5, from: 2, kind, ts: 0, data, text });
+  it("name media by kind, with the caption", () => {
+    setLang("en");
+    expect(snippet(msg("text", {}, "hello\n  there"))).toBe("hello there");
+    expect(snippet(msg("photo", { media: 1 }))).toBe("[Photo]");
+    expect(snippet(msg("photo", { media: 1 }, "the beach"))).toBe("[Photo] the beach");
+    expect(snippet(msg("voice", { media: 2, duration_ms: 12_300 }))).toBe("[Voice 0:12]");
+    expect(snippet(msg("file", { media: 3, name: "plan.pdf" }))).toBe("[File] plan.pdf");
+    expect(snippet(msg("video", { media: 4 }))).toBe("[Video]");
+    expect(snippet(msg("location", { lat: 1, lon: 2, name: "Cafe" }))).toBe("[Location] Cafe");
+    expect(snippet(msg("view_once", { media: 5 }))).toBe("[View-once photo]");
+    expect(snippet(msg("sticker", { emoji: "😀" }))).toBe("[Sticker] 😀");
+  });
+  it("are translated", () => {
+    setLang("zh");
+    expect(snippet(msg("voice", { media: 2, duration_ms: 3000 }))).toBe("[语音 0:03]");
+    expect(snippet(msg("photo", { media: 1 }, "海边"))).toBe("[图片] 海边");
+    setLang("en");
   });
 });

@@ -112,6 +112,19 @@ export function systemText(ev: ChatEvent, me: number, nameOf: NameOf): string {
   return t("sys.unknown");
 }
 
+/**
+ * One line that stands for a message in a quote or reply bar: the text, or for media and
+ * shared kinds their label ("[Photo]", "[Voice 0:12]", "[File] a.pdf") plus any caption.
+ */
+export function snippet(ev: ChatEvent): string {
+  const caption = (ev.text ?? "").replace(/\s+/g, " ").trim();
+  if (ev.kind === "card" || ev.kind === "template") {
+    return t(ev.kind === "card" ? "bot.preview_card" : "bot.preview_template", { title: String(ev.data?.title ?? "") });
+  }
+  const label = ev.kind === "text" ? "" : kindLabel(ev.kind, ev.data as MediaData | undefined).trim();
+  return label && caption ? `${label} ${caption}` : label || caption;
+}
+
 /** The last-message line in the chat list. */
 export function preview(ev: ChatEvent | null, me: number, nameOf: NameOf, group: boolean): string {
   if (!ev) return "";

@@ -1,9 +1,11 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Client } from "../client";
+import { snippet } from "../format";
 import { t } from "../i18n";
 import { activeMention, filterCandidates, insertMention, resolveMentions, type Candidate, type MentionQuery } from "../mentions";
 import type { ChatEvent, ChatSummary } from "../types";
 import { useBotComposer } from "./BotBar";
+import { QuoteThumb } from "./bodies/media";
 import { Icon } from "./common";
 import { MediaTools, VoiceButton } from "./MediaComposer";
 import { MentionPicker } from "./MentionPicker";
@@ -135,8 +137,9 @@ export function Composer({ client, chat, reply, clearReply, editing = null, stop
         <div class="reply-bar">
           <div class="reply-bar-text">
             <strong>{t("msg.replying_to", { name: replyName })}</strong>
-            <span>{reply.text}</span>
+            <span>{reply.recalled ? t("msg.recalled", { name: replyName }) : snippet(reply)}</span>
           </div>
+          <QuoteThumb client={client} ev={reply} />
           <button type="button" class="icon-btn small" onClick={clearReply} aria-label={t("msg.cancel_reply")} title={t("msg.cancel_reply")}>
             <Icon name="close" size={18} />
           </button>

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Client } from "../client";
-import { clock, dayLabel, presenceText, sameDay, systemText } from "../format";
+import { clock, dayLabel, presenceText, sameDay, snippet, systemText } from "../format";
 import { t } from "../i18n";
 import { within } from "../limits";
 import { mentionsMe } from "../mentions";
@@ -15,6 +15,7 @@ import { ForwardPicker } from "./ForwardPicker";
 import { useTicker } from "./hooks";
 import { MessageInfo } from "./MessageInfo";
 import { MessageBody } from "./bodies";
+import { QuoteThumb } from "./bodies/media";
 import { UploadList } from "./MediaComposer";
 import { below, type MenuPos } from "./Menu";
 import { ReactionChips, ReactionPalette } from "./Reactions";
@@ -68,7 +69,7 @@ function Quote({ client, chat, seq }: { client: Client; chat: number; seq: numbe
   const store = client.store;
   const ev = store.findEvent(chat, seq);
   const name = ev ? (ev.from === store.myId ? t("sys.you") : store.userName(ev.from)) : "";
-  const text = !ev ? t("msg.unknown_quote") : ev.recalled ? t("msg.recalled", { name }) : ev.text ?? "";
+  const text = !ev ? t("msg.unknown_quote") : ev.recalled ? t("msg.recalled", { name }) : snippet(ev);
   const jump = () => {
     const el = document.querySelector(`[data-seq="${seq}"]`);
     if (el) {
@@ -78,9 +79,12 @@ function Quote({ client, chat, seq }: { client: Client; chat: number; seq: numbe
     }
   };
   return (
-    <button type="button" class="quote" onClick={jump}>
-      {name ? <strong>{name}</strong> : null}
-      <span>{text}</span>
+    <button type="button" class="quote" onClick={jump} data-testid="quote">
+      <span class="quote-text">
+        {name ? <strong>{name}</strong> : null}
+        <span>{text}</span>
+      </span>
+      {ev ? <QuoteThumb client={client} ev={ev} /> : null}
     </button>
   );
 }

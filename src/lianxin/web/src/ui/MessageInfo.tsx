@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Client } from "../client";
-import { clock, dayLabel } from "../format";
+import { clock, dayLabel, snippet } from "../format";
 import { t } from "../i18n";
 import type { ChatEvent, ChatSummary } from "../types";
 import { Dialog } from "./Dialog";
@@ -25,7 +25,7 @@ export function MessageInfo({ client, chat, ev, onClose }: { client: Client; cha
   const tick = chat.kind === "direct" ? store.tick(chat, ev.seq) : null;
   return (
     <Dialog title={t("info.title")} onClose={onClose} testId="message-info">
-      <blockquote class="info-quote">{ev.text}</blockquote>
+      <blockquote class="info-quote">{snippet(ev)}</blockquote>
       <dl class="info-list">
         <dt>{t("info.sent")}</dt>
         <dd>{when(ev.ts)}</dd>

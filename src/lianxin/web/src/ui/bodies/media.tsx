@@ -313,6 +313,23 @@ function StickerBody({ client, ev }: BodyProps) {
   );
 }
 
+// -- quote thumbnail ----------------------------------------------------------------------
+
+/**
+ * A tiny picture standing for a photo, a video (its poster) or a sticker in a quote or the
+ * reply bar; nothing for other kinds (and never for a view-once photo).
+ */
+export function QuoteThumb({ client, ev }: { client: Client; ev: ChatEvent }) {
+  const d = dataOf(ev);
+  const has = (v: string) => !!d.variants?.includes(v);
+  const variant: Variant | null = ev.recalled ? null : ev.kind === "photo" ? (has("thumb") && !d.animated ? "thumb" : "content") : ev.kind === "video" && has("poster") ? "poster" : null;
+  const url = useMediaUrl(client, variant ? d.media : undefined, variant ?? "thumb");
+  const sticker = ev.kind === "sticker" && !ev.recalled ? (ev.data as unknown as Sticker | undefined) : undefined;
+  const src = sticker?.url ? mediaOf(client).stickerSrc(sticker.url) : variant && url && url !== "error" ? url : null;
+  if (!src) return null;
+  return <img class={`quote-thumb${sticker ? " sticker" : ""}`} src={src} alt="" loading="lazy" data-testid="quote-thumb" />;
+}
+
 // -- view-once ----------------------------------------------------------------------------
 
 function openedBy(client: Client, chat: number, seq: number): number[] {
