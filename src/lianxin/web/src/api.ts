@@ -2,10 +2,12 @@
 import type { ChatEvent, ChatSummary, Device, FriendRequest, Me, Member, PresenceInfo, ReadStats, User } from "./types";
 
 export class ApiError extends Error {
+  /** `reason`: which privacy setting or block refused it (docs/protocol.md), if any. */
   constructor(
     public status: number,
     public code: string,
     message: string,
+    public reason: string | null = null,
   ) {
     super(`${status} ${code}: ${message}`);
   }
@@ -57,7 +59,7 @@ export class Api {
     if (!resp.ok) {
       const code = typeof data.code === "string" ? data.code : "unknown";
       if (resp.status === 401 && this.token) this.onUnauthorized();
-      throw new ApiError(resp.status, code, String(data.message ?? ""));
+      throw new ApiError(resp.status, code, String(data.message ?? ""), typeof data.reason === "string" ? data.reason : null);
     }
     return data as T;
   }

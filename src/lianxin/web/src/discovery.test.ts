@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./api";
-import { allTags, filterFriends, parseTags, qrToken, requestRefusal, shownName, suggestionReason, type Friend } from "./discovery";
+import { allTags, filterFriends, parseTags, qrToken, requestRefusal, searchRefusal, shownName, suggestionReason, type Friend } from "./discovery";
+import { FrameError } from "./connection";
+import { errorText } from "./errors";
 import { setLang } from "./i18n";
 import { Store } from "./store";
 
@@ -65,12 +67,29 @@ describe("reasons and refusals in words", () => {
     setLang("en");
   });
 
-  it("names the privacy setting that refused a friend request", () => {
+  it("names the privacy setting that refused a friend request from its reason, not its words", () => {
     setLang("en");
-    expect(requestRefusal(new ApiError(403, "not_allowed", "this user does not accept friend requests"))).toBe("This person doesn't accept friend requests.");
-    expect(requestRefusal(new ApiError(403, "not_allowed", "this user only accepts friends of their friends"))).toMatch(/friends of their friends/);
-    expect(requestRefusal(new ApiError(403, "not_allowed", "this user cannot be added"))).toBe("This person can't be added.");
+    expect(requestRefusal(new ApiError(403, "not_allowed", "whatever", "privacy_nobody"))).toBe("This person doesn't accept friend requests.");
+    expect(requestRefusal(new ApiError(403, "not_allowed", "", "privacy_friends_of_friends"))).toMatch(/friends of their friends/);
+    expect(requestRefusal(new ApiError(403, "not_allowed", "", "blocked"))).toMatch(/isn't accepting/);
+    expect(requestRefusal(new ApiError(403, "blocked", "", "blocked_by_me"))).toMatch(/Unblock them first/);
+    // The English message alone no longer decides anything.
+    expect(requestRefusal(new ApiError(403, "not_allowed", "this user does not accept friend requests"))).toBe("This person can't be added.");
+    expect(requestRefusal(new ApiError(403, "not_allowed", "", "some_future_reason"))).toBe("Only the group owner or an admin can do that.");
     expect(requestRefusal(new ApiError(409, "already_friends", ""))).toBe("You are already friends.");
+    setLang("zh");
+    expect(requestRefusal(new ApiError(403, "not_allowed", "", "privacy_nobody"))).toBe("对方不接受好友申请。");
+    setLang("en");
+  });
+
+  it("reads the reason of an error frame, and says not found by number or ID alike", () => {
+    setLang("en");
+    const frame = { t: "error", code: "not_friends", message: "", reason: "strangers_off" } as never;
+    expect(errorText(new FrameError("not_friends", "", frame))).toMatch(/only takes messages from friends/);
+    expect(errorText(frame)).toMatch(/only takes messages from friends/);
+    expect(searchRefusal(new ApiError(404, "not_found", "", "phone_unlisted_or_unknown"))).toMatch(/with this number/);
+    expect(searchRefusal(new ApiError(404, "not_found", "", "id_unlisted_or_unknown"))).toMatch(/Lianxin ID/);
+    expect(searchRefusal(new ApiError(404, "not_found", ""))).toBe("No one found with that Lianxin ID or phone number.");
   });
 });
 

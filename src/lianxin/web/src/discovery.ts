@@ -1,7 +1,7 @@
 // Contacts and discovery over REST (remarks and tags, suggestions, nearby, QR codes,
 // group invites, privacy, blocks, reports), plus the pure logic the screens share.
 import { ApiError, type Api } from "./api";
-import { errorText } from "./errors";
+import { errorReason, errorText } from "./errors";
 import { t } from "./i18n";
 import type { FriendRequest, Privacy, User } from "./types";
 
@@ -190,12 +190,14 @@ export function suggestionReason(s: Suggestion): string {
   return s.reason;
 }
 
-/** A friend request refusal in words that say which of their settings refused it. */
+/** A friend request refusal in words that say which of their settings refused it (the server's `reason`). */
 export function requestRefusal(err: unknown): string {
-  if (err instanceof ApiError && err.code === "not_allowed") {
-    if (err.message.includes("friends of their friends")) return t("ct.refused_fof");
-    if (err.message.includes("does not accept")) return t("ct.refused_nobody");
-    return t("ct.refused");
-  }
+  if (errorReason(err) === null && err instanceof ApiError && err.code === "not_allowed") return t("ct.refused");
+  return errorText(err);
+}
+
+/** A search that found no one: by number or by ID, never whether the person exists. */
+export function searchRefusal(err: unknown): string {
+  if (errorReason(err) === null && err instanceof ApiError && err.code === "not_found") return t("err.no_one_found");
   return errorText(err);
 }

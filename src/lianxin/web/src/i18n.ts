@@ -5,9 +5,10 @@ import * as contacts from "./text/contacts";
 import * as core from "./text/core";
 import * as media from "./text/media";
 import * as platform from "./text/platform";
+import * as refusals from "./text/refusals";
 
-const en = { ...core.en, ...contacts.en, ...media.en, ...platform.en };
-const zh = { ...core.zh, ...contacts.zh, ...media.zh, ...platform.zh };
+const en = { ...core.en, ...contacts.en, ...media.en, ...platform.en, ...refusals.en };
+const zh = { ...core.zh, ...contacts.zh, ...media.zh, ...platform.zh, ...refusals.zh };
 
 export type MessageKey = keyof typeof en;
 type Dict = Record<MessageKey, string>;

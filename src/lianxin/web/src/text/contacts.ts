@@ -130,8 +130,6 @@ export const en = {
   "ct.blocked_list": "Blocked people",
   "ct.blocked_none": "You haven't blocked anyone.",
 
-  "ct.refused_nobody": "This person doesn't accept friend requests.",
-  "ct.refused_fof": "This person only accepts friend requests from friends of their friends.",
   "ct.refused": "This person can't be added.",
 };
 
@@ -264,7 +262,5 @@ export const zh: Record<keyof typeof en, string> = {
   "ct.blocked_list": "黑名单",
   "ct.blocked_none": "你还没有拉黑任何人。",
 
-  "ct.refused_nobody": "对方不接受好友申请。",
-  "ct.refused_fof": "对方只接受朋友的朋友的好友申请。",
   "ct.refused": "无法添加此人。",
 };

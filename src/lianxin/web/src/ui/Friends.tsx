@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../api";
 import type { Client } from "../client";
 import { errorText } from "../errors";
-import { requestRefusal } from "../discovery";
+import { requestRefusal, searchRefusal } from "../discovery";
 import { t } from "../i18n";
 import type { FriendRequest, User } from "../types";
 import { Avatar, Icon, PaneHeader } from "./common";
@@ -179,7 +178,7 @@ export function AddFriend({ client }: { client: Client }) {
       setFound(user);
       setGreeting(t("friends.greeting_default", { name: store.state.me?.name ?? "" }));
     } catch (err) {
-      setError(err instanceof ApiError && err.code === "not_found" ? t("err.no_one_found") : errorText(err));
+      setError(searchRefusal(err));
     } finally {
       setBusy(false);
     }
