@@ -212,7 +212,7 @@ async def do_join(svc: Services, me: Identity, token: str) -> dict[str, Any]:
                 else await store.insert_join_request_txn(conn, chat.id, me.user_id, now)
             )
             request = await store.get_join_request(conn, request_id)
-            admins = await _admins(conn, chat.id)
+            admins = await chats_store.admin_ids(conn, chat.id)
             user = await accounts_store.get_user(conn, me.user_id)
             event = None
         else:
@@ -224,16 +224,6 @@ async def do_join(svc: Services, me: Identity, token: str) -> dict[str, Any]:
     shaped = {**_join_request(request), "user": views.public_user(user)}
     await publish.to_users(svc.bus, admins, {"t": "join_request", "request": shaped})
     return {"state": "pending", "chat_id": chat.id, "request": _join_request(request)}
-
-
-async def _admins(conn: AsyncConnection, chat_id: int) -> list[int]:
-    ids = await chats_store.active_member_ids(conn, chat_id)
-    out = []
-    for uid in ids:
-        m = await chats_store.get_member(conn, chat_id, uid)
-        if m is not None and m.role in ("owner", "admin"):
-            out.append(uid)
-    return out
 
 
 async def _add_txn(
@@ -287,7 +277,11 @@ async def list_join_requests(svc: Services, me: Identity, chat_id: int) -> list[
 async def do_decide(
     svc: Services, me: Identity, chat_id: int, request_id: int, approve: bool
 ) -> dict[str, Any]:
-    """An admin approves (the requester joins) or declines a pending join request."""
+    """An admin approves (the requester joins) or declines a pending join request.
+
+    The decided request goes to the requester and to every owner/admin (so each admin's
+    list drops it live): frames to admins only, no write per member.
+    """
     now = svc.clock.now_ms()
     event = None
     async with svc.db.write() as conn:
@@ -305,9 +299,12 @@ async def do_decide(
         if approve and chat is not None and not (current is not None and current.active):
             event = await _add_txn(svc, conn, chat, req.user_id, by=me.user_id, now=now)
         updated = await store.get_join_request(conn, request_id)
-    assert updated is not None
+        admins = await chats_store.admin_ids(conn, chat_id)
+        user = await accounts_store.get_user(conn, req.user_id)
+    assert updated is not None and user is not None
     shaped = _join_request(updated)
-    await publish.to_users(svc.bus, [req.user_id], {"t": "join_request", "request": shaped})
+    frame = {"t": "join_request", "request": {**shaped, "user": views.public_user(user)}}
+    await publish.to_users(svc.bus, sorted({req.user_id, *admins}), frame)
     if event is not None:
         await chat_actions.publish_event(svc, event, joined=[req.user_id])
     return shaped

@@ -82,6 +82,14 @@ async def active_member_ids(conn: AsyncConnection, chat_id: int) -> list[int]:
     return [int(x) for x in (await conn.execute(stmt)).scalars()]
 
 
+async def admin_ids(conn: AsyncConnection, chat_id: int) -> list[int]:
+    """The active owner and admins of a chat, in one query (never a read per member)."""
+    stmt = select(members.c.user_id).where(
+        members.c.chat_id == chat_id, members.c.active, members.c.role.in_(("owner", "admin"))
+    )
+    return [int(x) for x in (await conn.execute(stmt.order_by(members.c.user_id))).scalars()]
+
+
 async def chat_ids_of(conn: AsyncConnection, user_id: int) -> list[int]:
     stmt = select(members.c.chat_id).where(members.c.user_id == user_id, members.c.active)
     return [int(x) for x in (await conn.execute(stmt)).scalars()]
