@@ -165,3 +165,37 @@ async def test_send_photo_by_url_when_the_operator_allows_it(
     url = server.url + photo["urls"]["content"]
     sent = await tg_ok(server, bot.token, "sendPhoto", chat_id=uid(user), photo=url, caption="hi")
     assert sent["photo"][-1]["width"] == 800 and sent["caption"] == "hi"
+
+
+async def test_native_api_uploads_sends_and_downloads(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    bot, other = await make_bot(server, closing, "N"), await make_bot(server, closing, "O")
+    user = await server.signup("native-media")
+    closing.append(user)
+    chat = (await user.start_bot(bot.id))["chat"]
+    mine = await user.upload(PDF, "file", name="in.pdf", mime="application/pdf")
+    await user.send_file(chat, mine["id"])
+    auth = {"Authorization": f"Bot {bot.token}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=auth, timeout=30) as http:
+        got = (await http.get("/api/v1/bot/updates")).json()["updates"]
+        media_id = got[-1]["message"]["data"]["media"]
+        assert (await http.get(f"/api/v1/bot/media/{media_id}/content")).content == PDF
+        up = await http.post(
+            "/api/v1/bot/media", params={"kind": "photo"}, content=media_samples.jpeg()
+        )
+        assert up.status_code == 201
+        sent = await http.post(
+            f"/api/v1/bot/chats/{chat}/messages",
+            json={"kind": "photo", "text": "for you", "content": {"media": up.json()["id"]}},
+        )
+        assert sent.status_code == 200 and sent.json()["kind"] == "photo"
+        wrong = await http.post(
+            "/api/v1/bot/media", params={"kind": "photo"}, content=b"not an image"
+        )
+        assert wrong.status_code == 415
+    theirs = {"Authorization": f"Bot {other.token}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=theirs) as http:
+        assert (await http.get(f"/api/v1/bot/media/{media_id}/content")).status_code == 404
+    shown = (await user.history(chat))["events"][-1]
+    assert shown["kind"] == "photo" and shown["text"] == "for you"

@@ -7,13 +7,14 @@ the same actions; this one exposes everything a native bot needs without transla
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
-from lianxin.actions import bot_updates, bots, views
+from lianxin.actions import bot_updates, bots, media, views
 from lianxin.actions.bot_callbacks import do_answer, do_bot_edit
 from lianxin.api.deps import Body, Id, IdPath, Svc
 from lianxin.errors import Code, LianxinError
@@ -29,6 +30,7 @@ async def current_bot(svc: Svc, authorization: Annotated[str | None, Header()] =
 
 
 CurrentBot = Annotated[bots.Bot, Depends(current_bot)]
+MediaKindQuery = Annotated[Literal["photo", "voice", "video", "file"], Query()]
 
 
 class BotSendBody(Body):
@@ -59,7 +61,15 @@ async def me(bot: CurrentBot) -> dict[str, Any]:
     return {"id": bot.user_id, "name": bot.name, "handle": bot.handle, "privacy": bot.privacy}
 
 
-@router.get("/updates", summary="Long-poll the bot's updates (ack with offset = last id + 1)")
+@router.get(
+    "/updates",
+    summary="Long-poll the bot's updates (ack with offset = last id + 1)",
+    description=(
+        "Updates of every type (message, callback_query, my_chat_member) come in one "
+        "sequence, in the order their events committed. An update is returned again until "
+        "a later call's offset passes it; a newer poll ends an older one with 409 conflict."
+    ),
+)
 async def updates(
     request: Request,
     svc: Svc,
@@ -83,7 +93,15 @@ async def updates(
     return {"updates": out}
 
 
-@router.post("/chats/{chat_id}/messages", summary="Send a message as the bot")
+@router.post(
+    "/chats/{chat_id}/messages",
+    summary="Send a message as the bot",
+    description=(
+        "Any kind a bot may send, including media kinds with content {media: <id>} from "
+        "POST /api/v1/bot/media. Over the bot's rate limits: 429 rate_limited with "
+        "details.retry_after_s."
+    ),
+)
 async def send(chat_id: IdPath, body: BotSendBody, svc: Svc, bot: CurrentBot) -> dict[str, Any]:
     return await bots.do_bot_send(
         svc,
@@ -112,3 +130,37 @@ async def answer(callback_id: str, body: AnswerBody, svc: Svc, bot: CurrentBot) 
 @router.put("/commands", summary="Declare the bot's command menu", status_code=204)
 async def set_commands(body: CommandsBody, svc: Svc, bot: CurrentBot) -> None:
     await bots.do_set_commands(svc, bot, body.commands)
+
+
+@router.post(
+    "/media",
+    status_code=201,
+    summary="Upload a file as the bot (raw body), to send as photo / voice / video / file",
+)
+async def upload(
+    request: Request, svc: Svc, bot: CurrentBot, kind: MediaKindQuery, name: str | None = None
+) -> dict[str, Any]:
+    length = request.headers.get("content-length")
+    return await media.do_upload(
+        svc,
+        bot.identity,
+        kind=kind,
+        name=name,
+        body=request.stream(),
+        length=int(length) if length and length.isdigit() else None,
+    )
+
+
+@router.get(
+    "/media/{media_id}/content",
+    summary="The bytes of a file the bot sent or was sent (else 404)",
+    response_class=Response,
+)
+async def download(
+    media_id: IdPath, svc: Svc, bot: CurrentBot, variant: Annotated[str, Query(max_length=10)] = ""
+) -> Response:
+    row = await media.access_media(svc, bot.identity, media_id)
+    dl = media.download(row, variant or None)
+    stream = await media.open_stream(svc, dl, 0, dl.size - 1)
+    headers = {"Content-Length": str(dl.size), "X-Content-Type-Options": "nosniff"}
+    return StreamingResponse(stream, media_type=dl.mime, headers=headers)
