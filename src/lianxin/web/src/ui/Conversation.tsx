@@ -198,7 +198,7 @@ function Message({
 function isNewestMine(events: ChatEvent[], ev: ChatEvent, me: number): boolean {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
-    if (e.from === me && e.kind === "text" && !e.recalled) return e.seq === ev.seq;
+    if (e.from === me && e.kind !== "system" && !e.recalled) return e.seq === ev.seq; // photos and voice too
   }
   return false;
 }
