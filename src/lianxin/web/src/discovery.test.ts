@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./api";
-import { allTags, filterFriends, parseTags, qrToken, requestRefusal, searchRefusal, shownName, suggestionReason, type Friend } from "./discovery";
+import { allTags, applyJoinRequest, filterFriends, parseTags, qrToken, requestRefusal, searchRefusal, shownName, suggestionReason, type Friend } from "./discovery";
 import { FrameError } from "./connection";
 import { errorText } from "./errors";
 import { setLang } from "./i18n";
@@ -90,6 +90,26 @@ describe("reasons and refusals in words", () => {
     expect(searchRefusal(new ApiError(404, "not_found", "", "phone_unlisted_or_unknown"))).toMatch(/with this number/);
     expect(searchRefusal(new ApiError(404, "not_found", "", "id_unlisted_or_unknown"))).toMatch(/Lianxin ID/);
     expect(searchRefusal(new ApiError(404, "not_found", ""))).toBe("No one found with that Lianxin ID or phone number.");
+  });
+});
+
+describe("join requests stay live for admins", () => {
+  const dave = { id: 4, name: "Dave", handle: null, bio: null };
+  const erin = { id: 5, name: "Erin", handle: null, bio: null };
+  const pending = { id: 1, chat: 9, user: dave, state: "pending" };
+  it("adds filed requests once, drops decided ones, ignores other groups and frames", () => {
+    let list = applyJoinRequest([], { t: "join_request", request: pending }, 9);
+    expect(list).toEqual([pending]);
+    list = applyJoinRequest(list, { t: "join_request", request: { ...pending } }, 9);
+    expect(list).toHaveLength(1);
+    list = applyJoinRequest(list, { t: "join_request", request: { id: 2, chat: 9, user: erin, state: "pending" } }, 9);
+    expect(list.map((r) => r.user.name)).toEqual(["Dave", "Erin"]);
+    expect(applyJoinRequest(list, { t: "join_request", request: { id: 3, chat: 8, user: erin, state: "pending" } }, 9)).toBe(list);
+    expect(applyJoinRequest(list, { t: "request", request: { id: 1 } }, 9)).toBe(list);
+    list = applyJoinRequest(list, { t: "join_request", request: { ...pending, state: "approved" } }, 9);
+    expect(list.map((r) => r.id)).toEqual([2]);
+    list = applyJoinRequest(list, { t: "join_request", request: { id: 2, chat: 9, user: erin, state: "declined" } }, 9);
+    expect(list).toEqual([]);
   });
 });
 

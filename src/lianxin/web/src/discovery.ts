@@ -3,7 +3,7 @@
 import { ApiError, type Api } from "./api";
 import { errorReason, errorText } from "./errors";
 import { t } from "./i18n";
-import type { FriendRequest, Privacy, User } from "./types";
+import type { FriendRequest, Privacy, ServerFrame, User } from "./types";
 
 export interface FriendMeta {
   remark: string | null;
@@ -180,6 +180,15 @@ export function qrToken(text: string): string | null {
   const m = /^(?:lianxin:\/\/qr\/|https?:\/\/[^\s/]+(?:\/[^\s#?]*)?\/qr\/|(?:https?:\/\/[^\s#]*)?#\/qr\/)?([A-Za-z0-9_-]{8,32})\/?$/.exec(s);
   if (!m || m[1].startsWith("login")) return null;
   return m[1];
+}
+
+/** A `join_request` frame applied to one group's pending list: a filed one joins (or
+ * replaces itself), a decided one — by me or another admin — leaves. */
+export function applyJoinRequest(list: JoinRequest[], frame: ServerFrame, chat: number): JoinRequest[] {
+  const r = frame.t === "join_request" ? (frame.request as JoinRequest | undefined) : undefined;
+  if (!r || r.chat !== chat || !r.user || typeof r.user !== "object") return list;
+  if (r.state !== "pending") return list.filter((x) => x.id !== r.id);
+  return list.some((x) => x.id === r.id) ? list.map((x) => (x.id === r.id ? r : x)) : [...list, r];
 }
 
 /** Why a suggestion is shown, in the reader's language. */

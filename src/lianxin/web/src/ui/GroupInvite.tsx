@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import type { Client } from "../client";
-import { Discovery, type InviteCode, type JoinRequest } from "../discovery";
+import { applyJoinRequest, Discovery, type InviteCode, type JoinRequest } from "../discovery";
 import { errorText } from "../errors";
 import { t } from "../i18n";
 import type { ChatSummary } from "../types";
@@ -28,6 +28,16 @@ export function GroupInvite({ client, chat }: { client: Client; chat: ChatSummar
   useEffect(() => {
     void loadRequests();
     if (admin) api.invite(chat.id).then(setCode).catch(() => {});
+  }, [chat.id, admin]);
+  // Requests filed or decided by another admin arrive as frames; after a reconnect
+  // (welcome) the list is fetched again, since frames missed offline are not replayed.
+  useEffect(() => {
+    if (!admin) return;
+    const off = client.onServerFrame((f) => {
+      if (f.t === "welcome") void loadRequests();
+      else setRequests((list) => applyJoinRequest(list, f, chat.id));
+    });
+    return () => void off();
   }, [chat.id, admin]);
   useEffect(() => {
     if (!shown || !code) return;
@@ -79,10 +89,10 @@ export function GroupInvite({ client, chat }: { client: Client; chat: ChatSummar
   const decide = async (r: JoinRequest, yes: boolean) => {
     try {
       await api.decide(chat.id, r.id, yes);
-      setRequests(requests.filter((x) => x.id !== r.id));
+      setRequests((list) => list.filter((x) => x.id !== r.id));
       if (yes) void client.loadMembers(chat.id);
     } catch (e) {
-      if (e instanceof ApiError && e.code === "conflict") setRequests(requests.filter((x) => x.id !== r.id));
+      if (e instanceof ApiError && e.code === "conflict") setRequests((list) => list.filter((x) => x.id !== r.id));
       client.toast(errorText(e));
     }
   };
