@@ -244,7 +244,7 @@ function VoiceBody({ client, chat, ev }: BodyProps) {
 function VideoBody({ client, ev }: BodyProps) {
   const d = dataOf(ev);
   const [playing, setPlaying] = useState(false);
-  const box = fitBox(d.width, d.height, 260);
+  const box = fitBox(d.width, d.height); // the photo size: 260 overflowed a phone bubble (62vw)
   const poster = useMediaUrl(client, d.poster ? d.media : undefined, "poster");
   const src = useMediaUrl(client, playing ? d.media : undefined, "content");
   return (
@@ -438,11 +438,21 @@ function LocationBody({ ev }: BodyProps) {
   );
 }
 
+/**
+ * The card says who it is (as its sender saw them): a profile the server would not show me
+ * (someone I share no chat with) still opens with that name, so I can ask to be friends.
+ */
+function seedCard(client: Client, d: { user?: number; name?: string; handle?: string | null }): void {
+  if (d.user && !client.store.state.users[d.user] && !client.store.state.friends[d.user]) {
+    client.store.setUsers([{ id: d.user, name: d.name ?? "", handle: d.handle ?? null, bio: null }]);
+  }
+}
+
 function ContactBody({ client, ev }: BodyProps) {
   const d = (ev.data ?? {}) as { user?: number; name?: string; handle?: string | null };
   if (!d.user) return <span class="text">{t("media.contact")}</span>;
   return (
-    <a class="contact-card" href={`#/user/${d.user}`} data-testid="contact" title={t("media.contact_view")}>
+    <a class="contact-card" href={`#/user/${d.user}`} onClick={() => seedCard(client, d)} data-testid="contact" title={t("media.contact_view")}>
       <span class="contact-top">
         <Avatar id={d.user} name={d.name ?? "?"} size={44} />
         <span class="contact-text">
