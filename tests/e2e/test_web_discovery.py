@@ -1,5 +1,6 @@
 """Contacts and discovery in the browser with several users: remarks and tags, suggestions,
-people nearby, scanning a QR code, group invites with approval, privacy settings."""
+people nearby, scanning a QR code, group invites with approval, privacy settings, blocking
+from a chat's menu."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from tests.e2e.web import (
     PHONE,
     befriend,
     expect,
+    open_chat,
     open_signed_in,
     rest_signup,
+    send,
     shoot,
     to_tab,
 )
@@ -188,6 +191,7 @@ def test_group_invite_link_and_approval(web_server: ServerThread, browser: Any) 
     bob_http, bob = rest_signup(web_server, "Bob")
     _, carol = rest_signup(web_server, "Carol")
     _, dave = rest_signup(web_server, "Dave")
+    erin_http, erin = rest_signup(web_server, "Erin")
     befriend(owner_http, bob_http, bob["user"]["id"])
     group = owner_http.post(
         "/api/v1/chats/groups", json={"title": "Hikers", "members": [bob["user"]["id"]]}
@@ -210,21 +214,28 @@ def test_group_invite_link_and_approval(web_server: ServerThread, browser: Any) 
     c.get_by_test_id("join-group").click()
     expect(c.get_by_test_id("chat-title")).to_have_text("Hikers")
 
-    # With approval on, Dave asks; the owner approves him from group info.
+    # With approval on, Dave asks; his request shows in the open group info at once (no
+    # reload), and the owner approves him there.
     page.locator(".toggle-row", has_text="Approval required to join").click()
     expect(page.get_by_role("switch", name="Approval required to join")).to_be_checked()
     d = open_signed_in(browser, web_server, dave, PHONE)
     d.goto(link)
     d.get_by_test_id("join-group").filter(has_text="Request to join").click()
     expect(d.get_by_test_id("join-note")).to_contain_text("An admin will let you in")
-    page.reload()
     request = page.get_by_test_id("join-request").filter(has_text="Dave")
     expect(request).to_be_visible()
+    token = link.rsplit("/", 1)[-1]
+    asked = erin_http.post(f"/api/v1/qr/{token}/join").json()["request"]
+    expect(page.get_by_test_id("join-request")).to_have_count(2)
     shoot(page, "49-join-requests")
+    # Decided on another device (or by another admin): it leaves this list live.
+    owner_http.post(f"/api/v1/chats/{group}/join-requests/{asked['id']}/decline").raise_for_status()
+    expect(page.get_by_test_id("join-request").filter(has_text="Erin")).to_have_count(0)
     request.get_by_test_id("join-approve").click()
     expect(page.get_by_test_id("join-request")).to_have_count(0)
     members = {m["id"] for m in owner_http.get(f"/api/v1/chats/{group}/members").json()}
     assert {carol["user"]["id"], dave["user"]["id"]} <= members
+    assert erin["user"]["id"] not in members
 
     # A member who is not an admin sees the code but cannot regenerate or revoke it.
     b = open_signed_in(browser, web_server, bob, PHONE)
@@ -258,5 +269,43 @@ def test_who_can_add_me_nobody_is_refused_in_words(web_server: ServerThread, bro
     a.get_by_role("button", name="Send friend request").click()
     expect(a.locator(".form-error")).to_have_text("This person doesn't accept friend requests.")
     assert bob_http.get("/api/v1/friend-requests").json()["incoming"] == []
+    a.context.close()
+    b.context.close()
+
+
+def test_block_from_the_chat_menu(web_server: ServerThread, browser: Any) -> None:
+    """The app's own dialog asks first (Cancel blocks no one); then the peer is refused."""
+    alice_http, alice = rest_signup(web_server, "Alice")
+    bob_http, bob = rest_signup(web_server, "Bob")
+    chat = befriend(alice_http, bob_http, bob["user"]["id"])
+    a = open_signed_in(browser, web_server, alice, DESKTOP)
+    b = open_signed_in(browser, web_server, bob, PHONE)
+    row = a.get_by_test_id("chat-row").filter(has_text="Bob")
+
+    row.click(button="right")
+    a.get_by_test_id("menu-block").click()
+    dialog = a.get_by_test_id("confirm")
+    expect(dialog).to_contain_text("Block Bob?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    assert alice_http.get("/api/v1/blocks").json() == []
+
+    row.click(button="right")
+    a.get_by_test_id("menu-block").click()
+    expect(dialog).to_be_visible()
+    shoot(a, "51-block-confirm")
+    dialog.get_by_role("button", name="Block").click()
+    expect(a.locator(".toast").filter(has_text="Bob")).to_be_visible()
+    assert [u["id"] for u in alice_http.get("/api/v1/blocks").json()] == [bob["user"]["id"]]
+
+    open_chat(b, "Alice")
+    send(b, "are you there?")
+    expect(b.locator(".failed-row")).to_be_visible()
+    expect(b.locator(".toast").filter(has_text="isn't accepting messages")).to_be_visible()
+    shoot(b, "52-message-refused-blocked")
+    texts = [
+        e.get("text") for e in alice_http.get(f"/api/v1/chats/{chat}/messages").json()["events"]
+    ]
+    assert "are you there?" not in texts
     a.context.close()
     b.context.close()

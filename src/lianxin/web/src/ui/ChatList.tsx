@@ -3,7 +3,7 @@ import type { Client } from "../client";
 import { listTime, preview } from "../format";
 import { t } from "../i18n";
 import type { ChatSummary } from "../types";
-import { ChatMenu } from "./ChatMenu";
+import { BlockConfirm, ChatMenu } from "./ChatMenu";
 import { Avatar, Icon, PaneHeader } from "./common";
 import { below, useLongPress, type MenuPos } from "./Menu";
 
@@ -99,6 +99,7 @@ function ArchivedRow({ count }: { count: number }) {
 export function ChatList({ client, activeChat, archived = false }: { client: Client; activeChat?: number; archived?: boolean }) {
   const [query, setQuery] = useState("");
   const [menu, setMenu] = useState<{ id: number; at: MenuPos } | null>(null);
+  const [blocking, setBlocking] = useState<ChatSummary | null>(null);
   const store = client.store;
   const chats = store.chatList(query, archived);
   const archivedCount = archived || query ? 0 : store.archivedCount();
@@ -149,7 +150,8 @@ export function ChatList({ client, activeChat, archived = false }: { client: Cli
           )}
         </div>
       )}
-      {menu && menuChat ? <ChatMenu client={client} chat={menuChat} at={menu.at} onClose={() => setMenu(null)} /> : null}
+      {menu && menuChat ? <ChatMenu client={client} chat={menuChat} at={menu.at} onClose={() => setMenu(null)} onBlock={setBlocking} /> : null}
+      {blocking ? <BlockConfirm client={client} chat={blocking} onClose={() => setBlocking(null)} /> : null}
     </section>
   );
 }
