@@ -187,3 +187,31 @@ describe("inbox routes", () => {
     expect(parseRoute("#/official")).toEqual({ name: "official" });
   });
 });
+
+describe("OfficialInbox reloads", () => {
+  it("keeps a message that arrived while the list was loading (the answer predates it)", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const calls: string[] = [];
+    const fetchImpl = async (url: string) => {
+      calls.push(url);
+      await gate;
+      return new Response(JSON.stringify([row(1, 100), row(2, 300)]), { status: 200 });
+    };
+    let hook: (f: ServerFrame) => void = () => {};
+    const fake = {
+      api: new Api("", "token", fetchImpl),
+      onServerFrame: (fn: (f: ServerFrame) => void) => ((hook = fn), () => {}),
+      store: { emit: () => {} },
+      toast: () => {},
+    };
+    const inbox = new OfficialInbox(fake as unknown as Client);
+    const loading = inbox.load(ACCOUNT);
+    hook({ t: "official_message", account: ACCOUNT, event: ev(1, 4, 1001, 900, "late") });
+    release();
+    await loading;
+    const list = inbox.chats.get(ACCOUNT)!;
+    expect(list[0]).toMatchObject({ id: 1, unread: 1, last_seq: 4 });
+    expect(list[0].last?.text).toBe("late");
+  });
+});

@@ -102,6 +102,8 @@ export class OfficialInbox {
   /** The conversation on screen: its new messages are read as they arrive. */
   open: { account: number; chat: number } | null = null;
   private loading = new Set<string>();
+  /** Frames seen while an account's list is loading, by account. */
+  private buffers = new Map<number, ServerFrame[]>();
 
   constructor(private client: Client) {
     this.api = new InboxApi(client.api);
@@ -122,17 +124,32 @@ export class OfficialInbox {
     }
   }
 
-  /** (Re)load an account's conversations. */
+  /** (Re)load an account's conversations. Frames that arrive while the list is on its way
+   * are applied again on top of it (the answer may predate them). */
   load(account: number): Promise<void> {
     return this.once(`l${account}`, async () => {
+      const during: ServerFrame[] = [];
+      this.buffers.set(account, during);
       try {
-        this.chats.set(account, sortInbox(await this.api.chats(account)));
+        let list = sortInbox(await this.api.chats(account));
+        for (const f of during) {
+          if (f.t === "official_message") list = applyInboxEvent(list, account, f.event as ChatEvent, this.isReading(account, f.event.chat)) ?? list;
+          else list = applyInboxRead(list, f.chat, f.seq, this.events.get(f.chat), account);
+        }
+        this.chats.set(account, list);
         this.errors.delete(account);
       } catch (e) {
         this.errors.set(account, errorText(e));
+      } finally {
+        this.buffers.delete(account);
       }
       this.changed();
     });
+  }
+
+  private isReading(account: number, chat: number): boolean {
+    const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+    return this.open?.account === account && this.open.chat === chat && !hidden;
   }
 
   chat(account: number, chat: number): ChatSummary | undefined {
@@ -224,8 +241,7 @@ export class OfficialInbox {
     if (this.events.has(ev.chat)) this.events.set(ev.chat, mergeEvents(this.events.get(ev.chat)!, [ev]));
     const list = this.chats.get(account);
     if (!list) return this.changed();
-    const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
-    const reading = this.open?.account === account && this.open.chat === ev.chat && !hidden;
+    const reading = this.isReading(account, ev.chat);
     const next = applyInboxEvent(list, account, ev, reading);
     if (next === null) {
       void this.load(account); // a new follower's first message
@@ -236,6 +252,9 @@ export class OfficialInbox {
   }
 
   private onFrame(f: ServerFrame): void {
+    if ((f.t === "official_message" || f.t === "official_read") && typeof f.account === "number") {
+      this.buffers.get(f.account)?.push(f);
+    }
     if (f.t === "official_message" && typeof f.account === "number" && f.event) {
       const { t: _t, ...ev } = f.event as ChatEvent & { t?: string };
       this.received(f.account, ev as ChatEvent);

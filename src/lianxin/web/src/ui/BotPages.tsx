@@ -21,6 +21,24 @@ export function botSubtitle(client: Client, id: number): string {
   return account ? (account.verified ? `${t("oa.profile")} · ${t("oa.verified")}` : t("oa.profile")) : t("bot.badge");
 }
 
+const ROBOT =
+  "M20 9V7a2 2 0 0 0-2-2h-3a3 3 0 0 0-6 0H6a2 2 0 0 0-2 2v2a3 3 0 0 0 0 6v4a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-4a3 3 0 0 0 0-6zM7.5 11.5a1.5 1.5 0 1 1 3 0 1.5 1.5 0 0 1-3 0zM16 17H8v-2h8zm-1-4a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3z";
+
+/** A bot's avatar: its initials, marked with a small robot so it never passes for a person. */
+export function BotAvatar({ id, name, size }: { id: number; name: string; size: number }) {
+  const mark = Math.max(14, Math.round(size * 0.36));
+  return (
+    <span class="bot-avatar" data-testid="bot-avatar">
+      <Avatar id={id} name={name} size={size} />
+      <span class="bot-avatar-mark" style={{ width: `${mark}px`, height: `${mark}px` }} aria-hidden="true">
+        <svg width={Math.round(mark * 0.7)} height={Math.round(mark * 0.7)} viewBox="0 0 24 24">
+          <path d={ROBOT} fill="currentColor" />
+        </svg>
+      </span>
+    </span>
+  );
+}
+
 export function BotBadge() {
   return (
     <span class="chip bot-chip" data-testid="bot-badge">
@@ -80,7 +98,7 @@ export function BotProfile({ client, botRef, param }: { client: Client; botRef: 
           <>
             <div class="card profile-card">
               <div class="profile-head">
-                <Avatar id={bot.id} name={bot.name} size={72} />
+                <BotAvatar id={bot.id} name={bot.name} size={72} />
                 <div>
                   <h2>
                     {bot.name} <BotBadge />
@@ -172,7 +190,7 @@ export function GroupBots({ client, chat }: { client: Client; chat: ChatSummary 
           {bots.map((b) => (
             <li key={b.id}>
               <a class="friend-row" href={`#/bot/${b.id}`}>
-                <Avatar id={b.id} name={b.name} size={36} />
+                <BotAvatar id={b.id} name={b.name} size={36} />
                 <span class="friend-main">
                   <strong>{b.name}</strong>
                   {b.handle ? <span class="muted small">@{b.handle}</span> : null}

@@ -66,24 +66,26 @@ export function OfficialInbox({ client, accountId }: { client: Client; accountId
   const error = inbox.errors.get(accountId);
   const name = account?.name ?? "";
   return (
-    <div class="page" data-testid="oa-inbox">
+    <div class="page inbox-page" data-testid="oa-inbox">
       <PaneHeader title={t("oa.messages")} subtitle={name} back={`/official/${accountId}`} />
-      {error ? (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {chats === undefined ? null : chats.length ? (
-        <ul class="chat-list inbox-list">
-          {chats.map((c) => (
-            <InboxRow key={c.id} client={client} account={accountId} chat={c} />
-          ))}
-        </ul>
-      ) : (
-        <p class="empty" data-testid="inbox-empty">
-          {t("oa.inbox_empty", { name })}
-        </p>
-      )}
+      <div class="page-body">
+        {error ? (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        {chats === undefined ? null : chats.length ? (
+          <ul class="card inbox-list">
+            {chats.map((c) => (
+              <InboxRow key={c.id} client={client} account={accountId} chat={c} />
+            ))}
+          </ul>
+        ) : (
+          <p class="empty" data-testid="inbox-empty">
+            {t("oa.inbox_empty", { name })}
+          </p>
+        )}
+      </div>
     </div>
   );
 }
@@ -255,7 +257,7 @@ export function OfficialInboxChat({ client, accountId, chatId }: { client: Clien
   const name = chat?.peer?.name ?? chat?.title ?? "";
   const accountName = account?.name ?? "";
   return (
-    <div class="conversation" data-testid="inbox-conversation">
+    <div class="conversation inbox-page" data-testid="inbox-conversation">
       <PaneHeader
         title={
           <span class="title-with-avatar">
