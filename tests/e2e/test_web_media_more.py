@@ -244,6 +244,7 @@ def test_group_album_add_and_browse(web_server: ServerThread, browser: Any, tmp_
     expect(cells).to_have_count(2, timeout=15_000)
     expect(cells.first).to_contain_text("Bob")  # newest first
     loaded(cells.first.locator("img"))
+    album.scroll_into_view_if_needed()
     shoot(b, "media-album")
 
     cells.nth(1).click()
@@ -373,3 +374,19 @@ def test_dark_mode_screens(web_server: ServerThread, browser: Any, tmp_path: Pat
     expect(panel.get_by_test_id("sticker-cell")).to_have_count(4)
     loaded(panel.get_by_test_id("sticker-cell").first.locator("img"))
     shoot(b, "media-dark-sticker-panel")
+    b.get_by_test_id("sticker-button").click()
+    expect(panel).to_have_count(0)
+
+    # Replying names what is quoted, with a thumbnail of a photo.
+    voice = b.get_by_test_id("message").filter(has=b.get_by_test_id("voice"))
+    voice.hover()
+    voice.get_by_role("button", name="Reply").click()
+    bar = b.locator(".reply-bar")
+    expect(bar).to_contain_text("[Voice 0:02]")
+    expect(bar.get_by_test_id("quote-thumb")).to_have_count(0)
+    pic_msg = b.get_by_test_id("message").filter(has=b.get_by_test_id("photo"))
+    pic_msg.hover()
+    pic_msg.get_by_role("button", name="Reply").click()
+    expect(bar).to_contain_text("[Photo] Beach day")
+    loaded(bar.get_by_test_id("quote-thumb"))
+    shoot(b, "media-dark-reply-bar")
