@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -100,12 +101,28 @@ async def check_contact_kind(
     return Content(None, {"user": user_id, "name": row.name, "handle": row.handle})
 
 
+# What a quote of a media or shared message needs to name it ("[Voice 0:12]", "[File] a.pdf")
+# and draw a thumbnail, for a device that has not loaded the quoted message.
+_QUOTE_DATA = (
+    "media", "variants", "animated", "poster", "width", "height",
+    "duration_ms", "name", "title", "emoji", "url",
+)  # fmt: skip
+_QUOTE_NO_DATA = ("text", "system", "view_once")  # a view-once photo is never quoted
+
+
 def reply_preview(target: Row[Any]) -> dict[str, Any]:
-    """What a reply shows of the message it answers: sender, kind and the start of its text."""
+    """What a reply shows of the message it answers: sender, kind, the start of its text
+    and, for media and shared kinds, the few data fields that name them."""
     preview: dict[str, Any] = {"seq": target.seq, "from": target.sender_id, "kind": target.kind}
     if target.recalled_at is not None:
         preview["recalled"] = True
-    elif target.text:
+        return preview
+    if target.text:
         text = " ".join(target.text.split())
         preview["text"] = text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX] + "…"
+    if target.data and target.kind not in _QUOTE_NO_DATA:
+        data = orjson.loads(target.data)
+        kept = {k: data[k] for k in _QUOTE_DATA if k in data}
+        if kept:
+            preview["data"] = kept
     return preview

@@ -43,6 +43,8 @@ export interface SystemData {
   role?: string;
   new_owner?: number;
   forwarded?: { chat: number; seq: number; from: number | null; ts: number };
+  /** On a reply: what the quoted message showed when it was sent (kind, text, naming data). */
+  reply?: { seq: number; from: number | null; kind: string; text?: string; recalled?: boolean; data?: Record<string, unknown> };
   emoji?: string;
   on?: boolean;
   counts?: Record<string, number>;

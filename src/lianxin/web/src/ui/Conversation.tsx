@@ -6,7 +6,7 @@ import { within } from "../limits";
 import { mentionsMe } from "../mentions";
 import { isSilent } from "../store";
 import { forwardable, picked, prune, toggle } from "../selection";
-import type { ChatEvent, ChatSummary, PendingSend } from "../types";
+import type { ChatEvent, ChatSummary, PendingSend, SystemData } from "../types";
 import { Avatar, Icon, PaneHeader } from "./common";
 import { botSubtitle } from "./BotPages";
 import { Composer } from "./Composer";
@@ -65,9 +65,10 @@ function Ticks({ state }: { state: "sending" | "queued" | "sent" | "delivered" |
   );
 }
 
-function Quote({ client, chat, seq }: { client: Client; chat: number; seq: number }) {
+function Quote({ client, chat, seq, hint }: { client: Client; chat: number; seq: number; hint?: SystemData["reply"] }) {
   const store = client.store;
-  const ev = store.findEvent(chat, seq);
+  // The loaded message, else what the reply carries of it (older history not loaded yet).
+  const ev = store.findEvent(chat, seq) ?? (hint ? ({ ...hint, chat, id: 0, ts: 0, data: hint.data as SystemData | undefined } as ChatEvent) : undefined);
   const name = ev ? (ev.from === store.myId ? t("sys.you") : store.userName(ev.from)) : "";
   const text = !ev ? t("msg.unknown_quote") : ev.recalled ? t("msg.recalled", { name }) : snippet(ev);
   const jump = () => {
@@ -161,7 +162,7 @@ function Message({
               {forwarded.from != null ? t("msg.forwarded_from", { name: nameOf(forwarded.from) }) : t("msg.forwarded")}
             </div>
           ) : null}
-          {ev.reply_to ? <Quote client={client} chat={chat.id} seq={ev.reply_to} /> : null}
+          {ev.reply_to ? <Quote client={client} chat={chat.id} seq={ev.reply_to} hint={ev.data?.reply} /> : null}
           <MessageBody client={client} chat={chat} ev={ev} />
           <span class="meta">
             {ev.edited ? (
