@@ -352,7 +352,7 @@ async def _refused_as_usage(work: Awaitable[T], option: str) -> T:
 
 @main.group()
 def bot() -> None:
-    """Operator tools for bots (see docs/bots.md): create, list, rotate, revoke."""
+    """Operator tools for bots (see docs/bots.md): create, list, rotate, revoke, delete."""
 
 
 _owner = click.option(
@@ -440,6 +440,28 @@ _bot_token_command(
     "rotate", "Issue a new token for BOT_ID and print it; the old one stops working.", True
 )
 _bot_token_command("revoke", "Revoke BOT_ID's token (and its webhook) until a rotate.", False)
+
+
+@bot.command("delete")
+@_owner
+@click.argument("bot_id", type=click.IntRange(min=1))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@common
+def bot_delete(owner: str, bot_id: int, yes: bool, **options: Any) -> None:
+    """Delete BOT_ID for good: token, webhook and queued updates; its Lianxin ID is freed."""
+    from lianxin.actions.bots import access_owner, do_delete_bot
+
+    if not yes:
+        click.confirm(f"Delete bot {bot_id} for good?", abort=True)
+    settings = _settings(**options)
+
+    async def delete(database: Database) -> None:
+        svc = _offline_services(settings, database)
+        me = await _refused_as_usage(access_owner(svc, owner), "--owner")
+        await _refused_as_usage(do_delete_bot(svc, me, bot_id), "BOT_ID")
+
+    _with_database(settings, delete)
+    click.echo(f"bot {bot_id}: deleted", err=True)
 
 
 @main.group()

@@ -261,3 +261,8 @@ def test_cli_bot_commands(tmp_path: Any) -> None:
     assert "revoked" in runner.invoke(main, ["bot", "list", "--owner", "1"], env=env).stdout
     wrong = runner.invoke(main, ["bot", "revoke", "--owner", "nobody_here", "2"], env=env)
     assert wrong.exit_code == 2 and "no user" in wrong.output
+    gone = runner.invoke(main, ["bot", "delete", "--owner", "1", "2", "--yes"], env=env)
+    assert gone.exit_code == 0, gone.output
+    assert runner.invoke(main, ["bot", "list", "--owner", "1"], env=env).stdout == ""
+    again = runner.invoke(main, ["bot", "delete", "--owner", "1", "2", "--yes"], env=env)
+    assert again.exit_code == 2 and "no such bot" in again.output
