@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
+
+from tests import media_samples as samples
 from tests.harness import ServerThread, live, people, refused
 
 
@@ -92,3 +95,29 @@ async def test_owner_reads_as_the_account(server: ServerThread, closing: list[An
     await refused(other_owner.official_read(other, chat, 1), "not_member", 404)
     await refused(fan.official_read(acct, chat, 1), "not_found", 404)
     assert (await owner.official_chats(acct))[0]["read_seq"] == last["seq"]
+
+
+async def test_owner_sees_followers_media_through_the_account(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    owner, fan, other_owner = await people(server, closing, "Owner", "Fan", "OtherOwner")
+    acct = (await owner.create_official("Helpdesk"))["id"]
+    other = (await other_owner.create_official("Elsewhere"))["id"]
+    chat = (await fan.follow(acct))["chat_id"]
+    photo = await fan.upload(samples.png(), "photo")
+    unsent = await fan.upload(samples.jpeg(40, 30), "photo")
+    await fan.send_photo(chat, photo["id"], caption="Is this the right tea?")
+
+    # The owner is not in the chat, so the ordinary route refuses; the owner route serves it.
+    await refused(owner.media(photo["id"]), "not_found", 404)
+    seen = await owner.official_media(acct, photo["id"])
+    assert seen["id"] == photo["id"] and seen["kind"] == "photo"
+    async with httpx.AsyncClient(base_url=server.url) as anon:
+        got = await anon.get(seen["urls"]["content"])
+        assert got.status_code == 200 and got.content == (await fan.download(photo["id"])).content
+
+    # Not sent into the account's chats, another owner, through another account: nothing.
+    await refused(owner.official_media(acct, unsent["id"]), "not_found", 404)
+    await refused(other_owner.official_media(acct, photo["id"]), "not_found", 404)
+    await refused(other_owner.official_media(other, photo["id"]), "not_found", 404)
+    await refused(fan.official_media(acct, photo["id"]), "not_found", 404)

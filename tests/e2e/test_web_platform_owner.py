@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from tests import media_samples as samples
 from tests.e2e.test_web_bots import NativeBot
 from tests.e2e.web import (
     MARKS,
@@ -304,6 +305,29 @@ def test_official_account_owner_answers_followers_from_the_inbox(
     # The follower answers: live in the open conversation, and it stays read.
     _send(wei, wei_chat, "Great, I'll come by at noon")
     expect(convo).to_contain_text("Great, I'll come by at noon")
+
+    # A follower's photo shows too (the owner reads it through the account).
+    up = wei.post(
+        "/api/v1/media",
+        params={"kind": "photo", "name": "tin.jpg"},
+        content=samples.jpeg(480, 360),
+        headers={"Content-Type": "image/jpeg"},
+    )
+    up.raise_for_status()
+    sent = wei.post(
+        f"/api/v1/chats/{wei_chat}/messages",
+        json={
+            "client_id": uuid.uuid4().hex,
+            "kind": "photo",
+            "text": "This one",
+            "content": {"media": up.json()["id"]},
+        },
+    )
+    sent.raise_for_status()
+    img = convo.get_by_test_id("photo-img")
+    expect(img).to_be_visible()
+    img.evaluate("el => el.decode()")
+    assert img.evaluate("el => el.naturalWidth") > 0
     _shoot_both(page, "official-inbox-chat")
 
     # Back in the list, another follower's new message moves their chat to the top, live.

@@ -22,7 +22,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.actions import messages
+from lianxin.actions import media, messages
 from lianxin.actions.accounts import Identity, check_handle, check_name, normalize_phone
 from lianxin.actions.chats import ensure_direct_txn, list_chats, publish_event
 from lianxin.actions.official_menu import check_menu
@@ -441,3 +441,14 @@ async def do_mark_read_as(
     frame = {"t": "official_read", "account": account_id, "chat": chat_id, "seq": read}
     await publish.to_users(svc.bus, [me.user_id], frame)
     return read
+
+
+async def account_media(
+    svc: Services, me: Identity, account_id: int, media_id: int
+) -> dict[str, Any]:
+    """Owner only: a media object sent in the account's chats (a follower's photo, voice
+    note, file), with URLs signed for the account, so the owner's inbox can show it. The
+    account must be able to read it, exactly as a member of those chats would."""
+    async with svc.db.read() as conn:
+        await access_owned_txn(conn, me.user_id, account_id)
+    return await media.media_info(svc, acting_as(me, account_id), media_id)

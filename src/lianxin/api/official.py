@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from lianxin.actions import broadcasts, official
+from lianxin.actions import broadcasts, official, official_api
 from lianxin.api.deps import ID_MAX, Body, CurrentUser, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1/official", tags=["official accounts"])
@@ -184,6 +184,16 @@ async def mark_read(
     return {"read_seq": await official.do_mark_read_as(svc, me, account_id, chat_id, body.seq)}
 
 
+@router.get(
+    "/{account_id}/media/{media_id}",
+    summary="Owner: a media object from the account's chats, with URLs signed for the account",
+)
+async def account_media(
+    account_id: IdPath, media_id: IdPath, svc: Svc, me: CurrentUser
+) -> dict[str, Any]:
+    return await official.account_media(svc, me, account_id, media_id)
+
+
 @router.post("/{account_id}/broadcasts", summary="Owner: broadcast to every follower")
 async def broadcast(
     account_id: IdPath, body: BroadcastBody, svc: Svc, me: CurrentUser
@@ -210,3 +220,18 @@ async def broadcast_cancel(
     account_id: IdPath, broadcast_id: IdPath, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     return await broadcasts.do_cancel_broadcast(svc, me, account_id, broadcast_id)
+
+
+@router.post(
+    "/{account_id}/token",
+    summary="Owner: an API token for the account (Bot API: getUpdates, webhooks, sends)",
+)
+async def issue_token(account_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, str]:
+    return {"token": await official_api.do_issue_token(svc, me, account_id)}
+
+
+@router.delete(
+    "/{account_id}/token", summary="Owner: revoke the account's API token", status_code=204
+)
+async def revoke_token(account_id: IdPath, svc: Svc, me: CurrentUser) -> None:
+    await official_api.do_revoke_token(svc, me, account_id)

@@ -599,6 +599,13 @@ class Client:
         )
         return result
 
+    async def official_media(self, account_id: int, media_id: int) -> dict[str, Any]:
+        """As the owner, a media object from the account's chats (URLs signed for it)."""
+        result: dict[str, Any] = await self.call(
+            "GET", f"/api/v1/official/{account_id}/media/{media_id}"
+        )
+        return result
+
     async def official_read(self, account_id: int, chat_id: int, seq: int) -> int:
         """As the owner, mark one of the account's chats read up to ``seq``."""
         result: dict[str, int] = await self.call(
@@ -657,6 +664,14 @@ class Client:
 
     async def revoke_bot_token(self, bot_id: int) -> None:
         await self.call("DELETE", f"/api/v1/bots/{bot_id}/token")
+
+    async def official_token(self, account_id: int) -> str:
+        """A new Bot API token for my official account (the previous one stops working)."""
+        result: dict[str, str] = await self.call("POST", f"/api/v1/official/{account_id}/token")
+        return result["token"]
+
+    async def revoke_official_token(self, account_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/official/{account_id}/token")
 
     async def delete_bot(self, bot_id: int) -> None:
         """Delete one of my bots for good (its Lianxin ID becomes free)."""

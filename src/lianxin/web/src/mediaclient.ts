@@ -172,11 +172,19 @@ export class MediaClient {
 
   // -- reading --------------------------------------------------------------------------
 
+  /** Media of an official account's chats, seen by its owner (who is not a member there):
+   * asked through the account (`/api/v1/official/<account>/media/<id>`), signed for it. */
+  private infoPaths = new Map<number, string>();
+
+  viaAccount(id: number, account: number): void {
+    if (!this.infoPaths.has(id)) this.infoPaths.set(id, `/api/v1/official/${account}/media/${id}`);
+  }
+
   /** The media object with fresh signed URLs (asked once per hour or so, kept in memory). */
   info(id: number): Promise<MediaObject> {
     const cached = this.urlCache.get(id);
     if (cached) return cached;
-    const p = this.api.call<MediaObject>("GET", `/api/v1/media/${id}`);
+    const p = this.api.call<MediaObject>("GET", this.infoPaths.get(id) ?? `/api/v1/media/${id}`);
     this.urlCache.set(id, p);
     p.then(
       (obj) => {

@@ -215,3 +215,20 @@ describe("OfficialInbox reloads", () => {
     expect(list[0].last?.text).toBe("late");
   });
 });
+
+describe("media in the owner's inbox", () => {
+  it("asks for a follower's photo through the account, and other media the ordinary way", async () => {
+    const { MediaClient } = await import("./mediaclient");
+    const paths: string[] = [];
+    const fetchImpl = async (url: string) => {
+      paths.push(url);
+      return new Response(JSON.stringify({ id: 5, kind: "photo", urls: { content: "/x", expires_at: Date.now() / 1000 + 3600 } }), { status: 200 });
+    };
+    const fake = { api: new Api("", "token", fetchImpl), onServerFrame: () => () => {}, store: { emit: () => {}, myId: 1 }, toast: () => {} };
+    const media = new MediaClient(fake as unknown as Client);
+    media.viaAccount(5, ACCOUNT);
+    await media.info(5);
+    await media.info(6);
+    expect(paths).toEqual(["/api/v1/official/42/media/5", "/api/v1/media/6"]);
+  });
+});

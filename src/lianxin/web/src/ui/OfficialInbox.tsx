@@ -5,6 +5,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Client } from "../client";
 import { clock, dayLabel, listTime, preview, sameDay, systemText } from "../format";
 import { t } from "../i18n";
+import { mediaOf } from "../mediaclient";
 import { inboxOf, type PendingReply } from "../officialInbox";
 import { platformOf } from "../platformState";
 import type { ChatEvent, ChatSummary } from "../types";
@@ -121,6 +122,8 @@ function InboxMessage({ client, chat, account, ev, first }: { client: Client; ch
     );
   }
   const mine = ev.from === account;
+  const media = ev.data?.media;
+  if (typeof media === "number") mediaOf(client).viaAccount(media, account); // the owner reads it through the account
   if (ev.recalled) {
     return (
       <div class="system-line" data-seq={ev.seq}>
