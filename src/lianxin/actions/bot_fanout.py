@@ -103,13 +103,12 @@ async def message_txn(
     for account_id in bot_ids(chat):
         if account_id == event.sender_id:
             continue
-        bot = await store.get_bot(conn, account_id)
-        if bot is None:
-            owner = await store.owner_of_official(conn, account_id)
-            if owner is not None and event.kind != "system":
-                owners.append((owner, account_id))
+        account = await store.platform_account(conn, account_id)
+        if account is None:
             continue
-        if await _sees(conn, bot, chat, event):
+        if account.official_owner is not None and event.kind != "system":
+            owners.append((int(account.official_owner), account_id))
+        if account.has_bot and await _sees(conn, account, chat, event):
             await queue_txn(conn, account_id, "message", now, chat_id=event.chat_id, seq=event.seq)
     return owners
 

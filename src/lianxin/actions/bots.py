@@ -221,7 +221,8 @@ async def access_bot(svc: Services, bot_id: int) -> Row[Any]:
     """A bot anyone signed in may look up (bots are public, like their commands)."""
     async with svc.db.read() as conn:
         row = await store.get_bot(conn, bot_id)
-    if row is None or row.token_hash is None:
+        official = row is not None and await store.owner_of_official(conn, bot_id) is not None
+    if row is None or row.token_hash is None or official:  # accounts are followed, not started
         raise LianxinError(Code.not_found, "no such bot")
     return row
 

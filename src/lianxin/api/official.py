@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from lianxin.actions import broadcasts, official
+from lianxin.actions import broadcasts, official, official_api
 from lianxin.api.deps import ID_MAX, Body, CurrentUser, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1/official", tags=["official accounts"])
@@ -220,3 +220,18 @@ async def broadcast_cancel(
     account_id: IdPath, broadcast_id: IdPath, svc: Svc, me: CurrentUser
 ) -> dict[str, Any]:
     return await broadcasts.do_cancel_broadcast(svc, me, account_id, broadcast_id)
+
+
+@router.post(
+    "/{account_id}/token",
+    summary="Owner: an API token for the account (Bot API: getUpdates, webhooks, sends)",
+)
+async def issue_token(account_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, str]:
+    return {"token": await official_api.do_issue_token(svc, me, account_id)}
+
+
+@router.delete(
+    "/{account_id}/token", summary="Owner: revoke the account's API token", status_code=204
+)
+async def revoke_token(account_id: IdPath, svc: Svc, me: CurrentUser) -> None:
+    await official_api.do_revoke_token(svc, me, account_id)

@@ -665,6 +665,14 @@ class Client:
     async def revoke_bot_token(self, bot_id: int) -> None:
         await self.call("DELETE", f"/api/v1/bots/{bot_id}/token")
 
+    async def official_token(self, account_id: int) -> str:
+        """A new Bot API token for my official account (the previous one stops working)."""
+        result: dict[str, str] = await self.call("POST", f"/api/v1/official/{account_id}/token")
+        return result["token"]
+
+    async def revoke_official_token(self, account_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/official/{account_id}/token")
+
     async def delete_bot(self, bot_id: int) -> None:
         """Delete one of my bots for good (its Lianxin ID becomes free)."""
         await self.call("DELETE", f"/api/v1/bots/{bot_id}")

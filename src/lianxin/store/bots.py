@@ -121,8 +121,13 @@ async def bot_by_token_hash(conn: AsyncConnection, token_hash: str) -> Row[Any] 
 
 
 async def bots_of(conn: AsyncConnection, owner_id: int) -> Sequence[Row[Any]]:
-    stmt = select(bots, users.c.name, users.c.handle).join(users, users.c.id == bots.c.user_id)
-    return (await conn.execute(stmt.where(bots.c.owner_id == owner_id))).all()
+    """The owner's bots (official accounts with an API token are listed with those)."""
+    stmt = (
+        select(bots, users.c.name, users.c.handle)
+        .select_from(_plain_bots().join(users, users.c.id == bots.c.user_id))
+        .where(bots.c.owner_id == owner_id, official_accounts.c.user_id.is_(None))
+    )
+    return (await conn.execute(stmt)).all()
 
 
 async def lock_bot_txn(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
@@ -268,12 +273,43 @@ async def revive_dead_txn(conn: AsyncConnection, bot_id: int) -> int:
 # -- bots in chats ------------------------------------------------------------------------
 
 
+def _plain_bots() -> Any:
+    """Bots that are not official accounts (an account with an API token has a bots row
+    but keeps the official rules: follow to talk, never in groups)."""
+    return bots.outerjoin(official_accounts, official_accounts.c.user_id == bots.c.user_id)
+
+
 async def bot_ids_among(conn: AsyncConnection, user_ids: list[int]) -> list[int]:
-    """Which of these users are bots (official accounts are not: they have no token)."""
+    """Which of these users are bots (not official accounts, even with an API token)."""
     if not user_ids:
         return []
-    stmt = select(bots.c.user_id).where(bots.c.user_id.in_(user_ids))
+    stmt = (
+        select(bots.c.user_id)
+        .select_from(_plain_bots())
+        .where(bots.c.user_id.in_(user_ids), official_accounts.c.user_id.is_(None))
+    )
     return sorted(int(x) for x in (await conn.execute(stmt)).scalars())
+
+
+async def platform_account(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
+    """A chat member the platform serves, in one read: its bots row (``has_bot``, the
+    bot's settings and handle) and, for an official account, its ``official_owner``."""
+    stmt = (
+        select(
+            bots,
+            users.c.name,
+            users.c.handle,
+            bots.c.user_id.is_not(None).label("has_bot"),
+            official_accounts.c.owner_id.label("official_owner"),
+        )
+        .select_from(
+            users.outerjoin(bots, bots.c.user_id == users.c.id).outerjoin(
+                official_accounts, official_accounts.c.user_id == users.c.id
+            )
+        )
+        .where(users.c.id == user_id)
+    )
+    return (await conn.execute(stmt)).first()
 
 
 async def platform_ids_among(conn: AsyncConnection, user_ids: list[int]) -> list[int]:
