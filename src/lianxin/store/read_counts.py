@@ -5,17 +5,20 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lianxin.store.tables import members, messages
+from lianxin.store.tables import members, messages, users
 
 
 async def senders_between(conn: AsyncConnection, chat_id: int, after: int, upto: int) -> list[int]:
-    """Distinct senders, still members, of the non-system events with ``after < seq <= upto``."""
+    """Distinct senders, still members and not bots (they show no read counts, and a frame
+    would wake their long polls), of the non-system events with ``after < seq <= upto``."""
     on = (members.c.chat_id == messages.c.chat_id) & (members.c.user_id == messages.c.sender_id)
     stmt = (
         select(messages.c.sender_id)
         .join(members, on)
+        .join(users, users.c.id == messages.c.sender_id)
         .where(
             members.c.active,
+            users.c.is_bot.is_(False),
             messages.c.chat_id == chat_id,
             messages.c.seq > after,
             messages.c.seq <= upto,
