@@ -135,6 +135,12 @@ def test_app_shell_loads_offline(web_server: ServerThread, browser: Any) -> None
     cdp = page.context.new_cdp_session(page)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+    manifest = alice_http.get("/manifest.webmanifest").json()
+    sizes = {(i["sizes"], i["purpose"]) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        got = alice_http.get(icon["src"])
+        assert got.status_code == 200 and got.headers["content-type"] == icon["type"]
     open_chat(page, "Bob")
     page.wait_for_timeout(1200)  # the client saves its cache a second after a change
 

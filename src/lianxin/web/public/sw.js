@@ -4,7 +4,7 @@
 // index.html itself: at install (the first visit works offline at once) and on every
 // online page load (a new release is cached, the old release's entry files dropped).
 const CACHE = "lianxin-shell-v2";
-const STATIC = ["/manifest.webmanifest", "/icon.svg", "/icon-maskable.svg"];
+const STATIC = ["/manifest.webmanifest", "/icon.svg", "/icon-maskable.svg", "/icon-192.png", "/apple-touch-icon.png"];
 
 /** The same-origin /assets/ files a page links to (its scripts, styles, preloads). */
 function assetsOf(html) {
