@@ -186,6 +186,19 @@ async def blocked_ids(conn: AsyncConnection, user_id: int) -> list[int]:
     return [int(x) for x in (await conn.execute(stmt)).scalars()]
 
 
+async def friended_by(conn: AsyncConnection, user_id: int, among: Sequence[int]) -> set[int]:
+    """Which of ``among`` count ``user_id`` as an active friend (their side of it)."""
+    out: set[int] = set()
+    for i in range(0, len(among), 500):
+        stmt = select(friends.c.user_id).where(
+            friends.c.friend_id == user_id,
+            friends.c.user_id.in_(among[i : i + 500]),
+            friends.c.active,
+        )
+        out.update(int(x) for x in (await conn.execute(stmt)).scalars())
+    return out
+
+
 async def blocker_ids(conn: AsyncConnection, user_id: int) -> list[int]:
     """Who has blocked this user."""
     stmt = select(blocks.c.user_id).where(blocks.c.blocked_id == user_id)
