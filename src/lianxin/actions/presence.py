@@ -18,20 +18,31 @@ from lianxin.store import accounts as accounts_store
 from lianxin.store import contacts as contacts_store
 
 
-async def _may_see(conn: AsyncConnection, viewer: int, target: Row[Any]) -> bool:
-    if viewer == target.id:
-        return True
-    if await contacts_store.block_between(conn, viewer, target.id):
-        return False
-    if target.last_seen_visibility == "everyone":
-        return True
-    if target.last_seen_visibility == "friends":
-        return await contacts_store.are_friends(conn, target.id, viewer)
-    return False
+async def _visible(conn: AsyncConnection, viewer: int, targets: list[Row[Any]]) -> set[int]:
+    """Whose presence ``viewer`` may see: not across a block either way, and as each
+    user's setting says. Three queries for any number of users: every sync asks this
+    for all of the device's friends."""
+    if not targets:
+        return set()
+    hidden = set(await contacts_store.blocked_ids(conn, viewer))
+    hidden.update(await contacts_store.blocker_ids(conn, viewer))
+    ask = [t.id for t in targets if t.last_seen_visibility == "friends" and t.id not in hidden]
+    befriended = await contacts_store.friended_by(conn, viewer, ask) if ask else set()
+    out = set()
+    for t in targets:
+        if t.id == viewer:
+            out.add(t.id)
+        elif t.id in hidden:
+            continue
+        elif t.last_seen_visibility == "everyone" or (
+            t.last_seen_visibility == "friends" and t.id in befriended
+        ):
+            out.add(t.id)
+    return out
 
 
 async def _watchers(conn: AsyncConnection, user: Row[Any]) -> list[int]:
-    """Friends who may see this user's presence (a block either way hides it, as in _may_see)."""
+    """Friends who may see this user's presence (a block either way hides it, as in _visible)."""
     if user.last_seen_visibility == "nobody":
         return []
     hidden = set(await contacts_store.blocked_ids(conn, user.id))
@@ -66,7 +77,7 @@ async def access_presence(svc: Services, me: Identity, user_ids: list[int]) -> l
     ids = list(dict.fromkeys(user_ids))[:500]
     async with svc.db.read() as conn:
         users = await accounts_store.get_users(conn, ids)
-        visible = [u for u in ids if u in users and await _may_see(conn, me.user_id, users[u])]
+        visible = await _visible(conn, me.user_id, [users[u] for u in ids if u in users])
     online = await svc.bus.online(visible)
     out = []
     for uid in ids:

@@ -137,7 +137,8 @@ class Session:
 
     async def _hello(self) -> frames.Hello | None:
         try:
-            raw = await asyncio.wait_for(self.ws.receive(), HELLO_TIMEOUT_S)
+            async with asyncio.timeout(HELLO_TIMEOUT_S):
+                raw = await self.ws.receive()
         except TimeoutError:
             self.close_soon(CLOSE_UNAUTHORIZED, "say hello first")
             return None
@@ -236,7 +237,10 @@ class Session:
         timeout = self.svc.settings.idle_timeout_s
         while self.closing is None:
             try:
-                raw = await asyncio.wait_for(self.ws.receive(), timeout)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every
+                # receive in a new task (CPU per frame, memory per idle connection).
+                async with asyncio.timeout(timeout):
+                    raw = await self.ws.receive()
             except TimeoutError:
                 self.close_soon(CLOSE_IDLE, "idle")
                 return

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import BigInteger, Row, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lianxin.store.hot import Hot
 from lianxin.store.tables import chats, hidden_messages, members, messages
 
 
@@ -59,13 +60,16 @@ async def update_chat_txn(conn: AsyncConnection, chat_id: int, values: dict[str,
 
 # Statements on the send path are built once: SQLAlchemy then skips constructing them and
 # computing their cache key on every call (the largest Python cost per message).
-_GET_MEMBER = select(members).where(
-    members.c.chat_id == bindparam("chat_id"), members.c.user_id == bindparam("user_id")
+# On SQLite they also skip SQLAlchemy's per-execution work (``store/hot.py``).
+_GET_MEMBER = Hot(
+    select(members).where(
+        members.c.chat_id == bindparam("chat_id"), members.c.user_id == bindparam("user_id")
+    )
 )
 
 
 async def get_member(conn: AsyncConnection, chat_id: int, user_id: int) -> Row[Any] | None:
-    return (await conn.execute(_GET_MEMBER, {"chat_id": chat_id, "user_id": user_id})).first()
+    return await _GET_MEMBER.first(conn, {"chat_id": chat_id, "user_id": user_id})
 
 
 async def active_members(conn: AsyncConnection, chat_id: int) -> Sequence[Row[Any]]:
@@ -141,7 +145,7 @@ def _advance(column: str) -> Any:
     return update(members).where(cond).values(**values)
 
 
-_ADVANCE = {column: _advance(column) for column in ("read_seq", "delivered_seq")}
+_ADVANCE = {column: Hot(_advance(column)) for column in ("read_seq", "delivered_seq")}
 
 
 async def advance_member_seq_txn(
@@ -149,7 +153,7 @@ async def advance_member_seq_txn(
 ) -> bool:
     """Move read_seq / delivered_seq forward only; True when it moved."""
     params = {"b_chat": chat_id, "b_user": user_id, "b_seq": seq, "b_now": now}
-    return bool((await conn.execute(_ADVANCE[column], params)).rowcount)
+    return bool(await _ADVANCE[column].rowcount(conn, params))
 
 
 async def memberships_of(
@@ -213,7 +217,7 @@ async def read_stats(
 # -- events ----------------------------------------------------------------------------
 
 
-_CLAIM_SEQ = (
+_CLAIM_SEQ = Hot(
     update(chats)
     .where(chats.c.id == bindparam("chat_id"))
     .values(
@@ -223,7 +227,20 @@ _CLAIM_SEQ = (
     )
     .returning(*chats.c)
 )
-_INSERT_EVENT = insert(messages).returning(*messages.c)
+_EVENT_KEYS = (
+    "chat_id",
+    "seq",
+    "sender_id",
+    "client_id",
+    "kind",
+    "text",
+    "reply_to",
+    "mentions",
+    "mention_all",
+    "data",
+    "created_at",
+)
+_INSERT_EVENT = Hot(insert(messages).returning(*messages.c), _EVENT_KEYS)
 
 
 async def claim_seq_txn(conn: AsyncConnection, chat_id: int, now: int) -> Row[Any] | None:
@@ -232,7 +249,7 @@ async def claim_seq_txn(conn: AsyncConnection, chat_id: int, now: int) -> Row[An
     The update also locks the row until commit, like ``lock_chat_txn``. If what follows
     refuses the event, the transaction must roll back, or the seq would be a gap.
     """
-    return (await conn.execute(_CLAIM_SEQ, {"chat_id": chat_id, "now": now})).first()
+    return await _CLAIM_SEQ.first(conn, {"chat_id": chat_id, "now": now})
 
 
 async def next_seq_txn(conn: AsyncConnection, chat_id: int, now: int) -> int:
@@ -272,11 +289,16 @@ async def append_event_txn(
         "data": orjson.dumps(data).decode() if data else None,
         "created_at": now,
     }
-    return (await conn.execute(_INSERT_EVENT, params)).one()
+    row = await _INSERT_EVENT.first(conn, params)
+    assert row is not None
+    return row
 
 
-_BY_CLIENT_ID = select(messages).where(
-    messages.c.sender_id == bindparam("sender_id"), messages.c.client_id == bindparam("client_id")
+_BY_CLIENT_ID = Hot(
+    select(messages).where(
+        messages.c.sender_id == bindparam("sender_id"),
+        messages.c.client_id == bindparam("client_id"),
+    )
 )
 
 
@@ -284,7 +306,7 @@ async def event_by_client_id(
     conn: AsyncConnection, sender_id: int, client_id: str
 ) -> Row[Any] | None:
     params = {"sender_id": sender_id, "client_id": client_id}
-    return (await conn.execute(_BY_CLIENT_ID, params)).first()
+    return await _BY_CLIENT_ID.first(conn, params)
 
 
 async def get_event(conn: AsyncConnection, chat_id: int, seq: int) -> Row[Any] | None:

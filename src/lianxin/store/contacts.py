@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lianxin.store.hot import Hot
 from lianxin.store.tables import blocks, friend_requests, friends, users
 
 
@@ -31,17 +32,21 @@ def _blocks(blocker: str, blocked: str) -> Any:
 _FRIEND = select(friends.c.active).where(
     friends.c.user_id == bindparam("a"), friends.c.friend_id == bindparam("b")
 )
-_STANDING = select(
-    _blocks("a", "b").label("a_blocked_b"),
-    _blocks("b", "a").label("b_blocked_a"),
-    func.coalesce(_FRIEND.scalar_subquery(), false()).label("friends"),
+_STANDING = Hot(
+    select(
+        _blocks("a", "b").label("a_blocked_b"),
+        _blocks("b", "a").label("b_blocked_a"),
+        func.coalesce(_FRIEND.scalar_subquery(), false()).label("friends"),
+    )
 )
 
 
 async def standing(conn: AsyncConnection, a: int, b: int) -> Row[Any]:
     """How ``a`` stands with ``b`` in one query: ``a_blocked_b``, ``b_blocked_a``, ``friends``
     (a's side of the friendship). The 1:1 send path asks this for every message."""
-    return (await conn.execute(_STANDING, {"a": a, "b": b})).one()
+    row = await _STANDING.first(conn, {"a": a, "b": b})
+    assert row is not None
+    return row
 
 
 async def are_friends(conn: AsyncConnection, a: int, b: int) -> bool:
@@ -179,6 +184,19 @@ async def blocked_ids(conn: AsyncConnection, user_id: int) -> list[int]:
         select(blocks.c.blocked_id).where(blocks.c.user_id == user_id).order_by(blocks.c.created_at)
     )
     return [int(x) for x in (await conn.execute(stmt)).scalars()]
+
+
+async def friended_by(conn: AsyncConnection, user_id: int, among: Sequence[int]) -> set[int]:
+    """Which of ``among`` count ``user_id`` as an active friend (their side of it)."""
+    out: set[int] = set()
+    for i in range(0, len(among), 500):
+        stmt = select(friends.c.user_id).where(
+            friends.c.friend_id == user_id,
+            friends.c.user_id.in_(among[i : i + 500]),
+            friends.c.active,
+        )
+        out.update(int(x) for x in (await conn.execute(stmt)).scalars())
+    return out
 
 
 async def blocker_ids(conn: AsyncConnection, user_id: int) -> list[int]:
