@@ -115,6 +115,11 @@ def test_bots_added_from_group_info_and_commands_addressed_to_one(
         NativeBot(web_server, weather_token, _helper_bot("Weather Bot", weather_seen)) as w_bot,
     ):
         page = open_signed_in(browser, web_server, mei, PHONE)
+        page.goto(web_server.url + f"/#/bot/{food_handle}")
+        profile = page.get_by_test_id("bot-profile")
+        expect(profile.get_by_test_id("bot-avatar")).to_be_visible()
+        expect(profile).to_contain_text("What I cook")
+        _shoot_both(page, "bot-profile")
         page.goto(web_server.url + f"/#/chat/{group}/info")
         card = page.get_by_test_id("group-bots")
         box = page.get_by_test_id("add-bot-handle")
