@@ -160,7 +160,7 @@ def test_location_contact_record_and_quotes(web_server: ServerThread, browser: A
     viewer = b.get_by_test_id("record-viewer")
     expect(viewer).to_be_visible()
     expect(viewer.locator(".record-item")).to_have_count(2)
-    expect(viewer.locator(".record-item").nth(1)).to_contain_text("the pier")
+    expect(viewer.locator(".record-item").nth(1)).to_contain_text("[Photo] the pier")
     b.keyboard.press("Escape")
     expect(viewer).to_have_count(0)
 
@@ -390,3 +390,45 @@ def test_dark_mode_screens(web_server: ServerThread, browser: Any, tmp_path: Pat
     expect(bar).to_contain_text("[Photo] Beach day")
     loaded(bar.get_by_test_id("quote-thumb"))
     shoot(b, "media-dark-reply-bar")
+
+
+def test_forward_several_combined_as_chat_history(web_server: ServerThread, browser: Any) -> None:
+    alice_http, bob, bob_http, chat = people(web_server)
+    carol_http, _ = rest_signup(web_server, "Carol")
+    to_carol = befriend(carol_http, bob_http, bob["user"]["id"])
+    post(alice_http, chat, "text", text="Dinner at 7")
+    pic = upload(alice_http, jpeg(), "photo")
+    post(alice_http, chat, "photo", content={"media": pic["id"]}, text="the place")
+
+    b = open_signed_in(browser, web_server, bob, DESKTOP)
+    open_chat(b, "Alice")
+    first = b.get_by_test_id("message").filter(has_text="Dinner at 7")
+    first.hover()
+    first.get_by_test_id("select").click()
+    b.get_by_test_id("message").filter(has=b.get_by_test_id("photo")).click()
+    expect(b.get_by_test_id("selection-count")).to_have_text("2 selected")
+    b.get_by_test_id("sel-forward").click()
+    picker = b.get_by_test_id("forward-picker")
+    expect(picker.get_by_test_id("forward-mode")).to_contain_text("One by one")
+    picker.get_by_text("Combined as chat history").click()
+    expect(picker.get_by_test_id("forward-combined")).to_be_checked()
+    shoot(b, "media-forward-combined")
+    picker.get_by_test_id("forward-target").filter(has_text="Carol").click()
+    expect(picker).to_have_count(0)
+    expect(b.locator(".toasts")).to_contain_text("Forwarded to Carol")
+
+    # Carol gets one message: the record, titled after the chat, with both items.
+    events = carol_http.get(f"/api/v1/chats/{to_carol}/messages").json()["events"]
+    records = [e for e in events if e["kind"] == "chat_record"]
+    assert len(records) == 1 and records[0]["data"]["title"] == "Bob and Alice"
+    assert [i.get("text") for i in records[0]["data"]["items"]] == ["Dinner at 7", "the place"]
+    assert not [e for e in events if e["kind"] in ("text", "photo")]
+
+    open_chat(b, "Carol")
+    card = b.get_by_test_id("chat-record")
+    expect(card).to_contain_text("Chat history: Bob and Alice")
+    expect(card).to_contain_text("2 messages")
+    card.click()
+    viewer = b.get_by_test_id("record-viewer")
+    expect(viewer.locator(".record-item")).to_have_count(2)
+    expect(viewer.locator(".record-item").nth(1)).to_contain_text("[Photo] the place")

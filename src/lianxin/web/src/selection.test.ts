@@ -18,6 +18,10 @@ describe("selection", () => {
     expect(selectable(events[0])).toBe(false);
     expect(forwardable(events[2])).toBe(false);
     expect(forwardable(events[3])).toBe(true);
+    expect(forwardable(ev(5, { kind: "photo", data: { media: 1 } as ChatEvent["data"] }))).toBe(true);
+    expect(forwardable(ev(6, { kind: "chat_record" }))).toBe(true);
+    expect(forwardable(ev(7, { kind: "view_once" }))).toBe(false);
+    expect(forwardable(ev(8, { kind: "card" }))).toBe(false);
   });
   it("prunes seqs that went away", () => {
     expect([...prune([ev(2)], new Set([2, 5]))]).toEqual([2]);

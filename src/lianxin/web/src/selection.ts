@@ -7,8 +7,11 @@ export function selectable(ev: ChatEvent): boolean {
 }
 
 /** Only visible text can be forwarded (not recalled messages). */
+/** Kinds anyone may forward (media go by reference); not view-once photos, bot cards or system lines. */
+const FORWARDABLE = new Set(["text", "photo", "voice", "video", "file", "sticker", "location", "contact", "chat_record"]);
+
 export function forwardable(ev: ChatEvent): boolean {
-  return ev.kind === "text" && !ev.recalled;
+  return FORWARDABLE.has(ev.kind) && !ev.recalled;
 }
 
 export function toggle(sel: ReadonlySet<number>, seq: number): Set<number> {

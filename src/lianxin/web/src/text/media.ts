@@ -47,6 +47,10 @@ export const en = {
   "media.record_more": "{n} messages",
   "media.record_viewer": "Chat history",
   "media.link_open": "Open link",
+  "fwd.mode": "How to forward",
+  "fwd.one_by_one": "One by one",
+  "fwd.combined": "Combined as chat history",
+  "fwd.record_title": "{a} and {b}",
 
   "attach.button": "Attach",
   "attach.more": "More: photos, files, stickers",
@@ -154,6 +158,10 @@ export const zh: Record<keyof typeof en, string> = {
   "media.record_more": "{n} 条消息",
   "media.record_viewer": "聊天记录",
   "media.link_open": "打开链接",
+  "fwd.mode": "转发方式",
+  "fwd.one_by_one": "逐条转发",
+  "fwd.combined": "合并转发",
+  "fwd.record_title": "{a}和{b}",
 
   "attach.button": "附件",
   "attach.more": "更多：图片、文件、表情",

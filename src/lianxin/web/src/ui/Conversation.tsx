@@ -179,7 +179,7 @@ function Message({
             {chat.active ? button("react", "smile", t("react.pick"), "react") : null}
             {chat.active ? button("reply", "reply", t("msg.reply")) : null}
             {canEdit ? button("edit", "edit", t("msg.edit"), "edit") : null}
-            {button("forward", "forward", t("msg.forward"), "forward")}
+            {forwardable(ev) ? button("forward", "forward", t("msg.forward"), "forward") : null}
             {button("copy", "copy", t("msg.copy"))}
             {button("select", "select", t("msg.select"), "select")}
             {mine ? button("info", "info", t("info.title"), "msg-info") : null}

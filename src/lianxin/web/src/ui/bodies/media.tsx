@@ -475,9 +475,10 @@ interface RecordItem {
   data?: Record<string, unknown>;
 }
 
+/** "[Photo] the place", "[Voice 0:07]", or a text: what one item of a record showed. */
 function recordLine(it: RecordItem): string {
-  if (it.text) return it.text;
-  return kindLabel(it.kind, it.data as MediaData & Record<string, unknown>);
+  const label = it.kind === "text" ? "" : kindLabel(it.kind, it.data as MediaData & Record<string, unknown>);
+  return [label, it.text ?? ""].filter(Boolean).join(" ");
 }
 
 function ChatRecordBody({ client, ev }: BodyProps) {
