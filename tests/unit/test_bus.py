@@ -258,3 +258,15 @@ async def test_refresh_keeps_a_long_lived_session_online() -> None:
     finally:
         await bus.close()
         await raw.aclose()
+
+
+async def test_publish_many_reaches_each_subscribed_topic_once(make_bus: MakeBus) -> None:
+    bus, rec = await make_bus()
+    one, two, other = topic("one"), topic("two"), topic("other")
+    await bus.subscribe([one, two])
+    await bus.publish_many([one, other, two], b"hello")
+    await bus.publish(one, b"after")
+    assert await rec.next() == (one, b"hello")
+    assert await rec.next() == (two, b"hello")
+    assert await rec.next() == (one, b"after")
+    assert rec.got == [(one, b"hello"), (two, b"hello"), (one, b"after")]

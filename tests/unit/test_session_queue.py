@@ -44,7 +44,7 @@ async def test_deliver_never_blocks_and_overflow_sheds_the_session() -> None:
     session, ws = make_session(limit=4)
     writer = asyncio.create_task(session._write_loop())
     session._writer = writer
-    env = Envelope(frame=b"{}", chat=1, seq=1)
+    env = Envelope(frame=b"{}")  # not a chat event: no seq to order or deduplicate by
     for _ in range(4):
         session.deliver(env, "{}")
     await asyncio.sleep(0)  # the writer takes one frame and blocks on the socket

@@ -150,3 +150,50 @@ async def catchup_page(
         events = [views.event(r) for r in rows]
         events = await reactions.add_mine(conn, item.chat, me.user_id, events)
         return await media_messages.add_my_marks(conn, item.chat, me.user_id, events)
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """Events a live session missed in one chat, and the seq it is then up to."""
+
+    events: list[dict[str, Any]]
+    top: int
+    gap: tuple[int, int] | None = None
+
+
+async def do_fill(
+    svc: Services, me: Identity, chat_id: int, after: int | None, upto: int | None
+) -> Fill:
+    """The events of a chat with after < seq <= upto (None: up to its newest) that I may see.
+
+    A session calls this when live delivery skipped seqs (the bus is best effort and
+    nodes publish in no global order) or when a chat's routing has just become live
+    (a publish between joining and subscribing reached no one here). The database is
+    the truth: afterwards the session is up to ``top`` even if some seqs were not mine.
+    """
+    async with svc.db.read() as conn:
+        member = await chats_store.get_member(conn, chat_id, me.user_id)
+        chat = await chats_store.get_chat(conn, chat_id)
+    if member is None or chat is None:
+        return Fill([], max(after or 0, upto or 0))
+    ceiling = int(chat.last_seq if member.active else member.left_seq or 0)
+    end = ceiling if upto is None else min(upto, ceiling)
+    start = max(after or 0, int(member.joined_seq))
+    top = max(end, after or 0) if upto is None else max(upto, after or 0)
+    if end <= start:
+        return Fill([], top)
+    s = svc.settings
+    gap = None
+    if end - start > s.catchup_max_per_chat:
+        cut = end - s.catchup_page
+        gap, start = (start, cut + 1), cut
+    item = CatchUp(chat_id, start, end)
+    events: list[dict[str, Any]] = []
+    after_seq = start
+    while after_seq < end:
+        page = await catchup_page(svc, me, item, after_seq, s.catchup_page)
+        if not page:
+            break
+        events += page
+        after_seq = page[-1]["seq"]
+    return Fill(events, top, gap)

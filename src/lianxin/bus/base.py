@@ -25,6 +25,9 @@ class Bus(Protocol):
 
     async def publish(self, topic: str, payload: bytes) -> None: ...
 
+    async def publish_many(self, topics: Iterable[str], payload: bytes) -> None:
+        """The same payload to many topics in one round trip (presence to every friend)."""
+
     async def subscribe(self, topics: Iterable[str]) -> None:
         """Returns once any later publish to these topics, from any node, reaches here."""
 

@@ -36,6 +36,10 @@ class MemoryBus:
         except Exception:
             log.exception("bus handler failed on %s", topic)
 
+    async def publish_many(self, topics: Iterable[str], payload: bytes) -> None:
+        for topic in topics:
+            await self.publish(topic, payload)
+
     async def subscribe(self, topics: Iterable[str]) -> None:
         self._topics.update(topics)
 

@@ -41,6 +41,8 @@ class RedisBus:
         self._local: dict[str, int] = {}  # session id -> user id, for refreshing
         self._topics: set[str] = set()
         self._pongs: dict[str, asyncio.Future[None]] = {}
+        # Topics whose SUBSCRIBE is on its way: a second subscriber waits for the same barrier.
+        self._pending: dict[str, asyncio.Future[None]] = {}
         self._ttl_s = presence_ttl_s
         self._key_ttl_ms = int(presence_ttl_s * 2000)  # a dead node's keys vanish too
 
@@ -141,14 +143,35 @@ class RedisBus:
     async def publish(self, topic: str, payload: bytes) -> None:
         await self._redis.publish(self._prefix + topic, payload)
 
+    async def publish_many(self, topics: Iterable[str], payload: bytes) -> None:
+        """One pipeline, one round trip: a connect's presence is one write, not one per friend."""
+        pipe = self._redis.pipeline(transaction=False)
+        for topic in topics:
+            pipe.publish(self._prefix + topic, payload)
+        await pipe.execute()
+
     async def subscribe(self, topics: Iterable[str]) -> None:
         """Subscribe, returning once Redis delivers these topics here (needs ``start``)."""
-        names = [t for t in dict.fromkeys(topics) if t not in self._topics]
-        if not names:
-            return
-        self._topics.update(names)
-        await self._pubsub.subscribe(*(self._prefix + t for t in names))
-        await self._barrier()
+        wanted = list(dict.fromkeys(topics))
+        names = [t for t in wanted if t not in self._topics]
+        # Someone else's SUBSCRIBE for a topic may not be live yet: returning now would let
+        # the caller read the database before a publish it must not miss can reach it.
+        others = {self._pending[t] for t in wanted if t in self._pending}
+        if names:
+            self._topics.update(names)
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            for t in names:
+                self._pending[t] = done
+            try:
+                await self._pubsub.subscribe(*(self._prefix + t for t in names))
+                await self._barrier()
+            finally:
+                for t in names:
+                    if self._pending.get(t) is done:
+                        del self._pending[t]
+                done.set_result(None)
+        for waiter in others:
+            await asyncio.shield(waiter)
 
     async def unsubscribe(self, topics: Iterable[str]) -> None:
         names = [t for t in dict.fromkeys(topics) if t in self._topics]

@@ -2,6 +2,9 @@
 
 The connection keeps a :class:`SyncState` (the ``since`` token and the last seq seen per
 chat) current as frames arrive, so reconnecting with the same state resumes exactly.
+Given several node URLs and ``reconnect=True``, a dropped socket fails over to the next
+node and resumes there; the application sees ``closed`` then ``reconnected`` events and
+resends what had no ack with the same client ids.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ import asyncio
 import contextlib
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.protocol import State
 
 
 @dataclass
@@ -33,7 +37,9 @@ class SyncState:
         elif kind == "evs":
             for ev in frame["events"]:
                 self._seen(ev["chat"], ev["seq"])
-        elif kind == "ack":
+        elif kind == "ack" and frame["seq"] == self.seqs.get(frame["chat"], 0) + 1:
+            # Only right after what the device has: events before an ack may still be on
+            # their way, and seqs must mean "everything up to here" to resume without a gap.
             self._seen(frame["chat"], frame["seq"])
         elif kind == "sync":
             self.since = frame["since"]
@@ -58,12 +64,31 @@ class FrameError(Exception):
 
 class Connection:
     def __init__(
-        self, url: str, token: str, state: SyncState, *, local_host: str | None = None
+        self,
+        url: str | Sequence[str],
+        token: str,
+        state: SyncState,
+        *,
+        local_host: str | None = None,
+        reconnect: bool = False,
+        reconnect_delay: float = 0.2,
+        reconnect_timeout: float = 30.0,
     ) -> None:
-        """``local_host`` binds the local address (e.g. 127.0.0.x to spread many loopback
-        connections over several source addresses)."""
-        self.url = url
+        """``url`` is one node's WebSocket URL or a list of them (tried in turn).
+
+        ``local_host`` binds the local address (e.g. 127.0.0.x to spread many loopback
+        connections over several source addresses). With ``reconnect``, a socket that
+        drops (not by :meth:`close`) is reopened on the next URL after ``reconnect_delay``
+        seconds, backing off, for up to ``reconnect_timeout`` seconds.
+        """
+        self.urls = [url] if isinstance(url, str) else list(url)
+        if not self.urls:
+            raise ValueError("at least one URL")
+        self.url = self.urls[0]
         self.local_host = local_host
+        self.reconnect = reconnect
+        self.reconnect_delay = reconnect_delay
+        self.reconnect_timeout = reconnect_timeout
         self.token = token
         self.state = state
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -75,12 +100,28 @@ class Connection:
         self._reader: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
+        self._closing = False
+        self._failover: asyncio.Task[None] | None = None
 
     async def open(self, *, wait_synced: bool = True, timeout: float = 15.0) -> None:
+        """Connect to the first URL that answers, say hello with the resume state."""
+        start = self.urls.index(self.url)
+        order = self.urls[start:] + self.urls[:start]
+        for i, url in enumerate(order):
+            try:
+                await self._open_at(url, wait_synced=wait_synced, timeout=timeout)
+                return
+            except (OSError, TimeoutError, ConnectionError, InvalidHandshake):
+                if i == len(order) - 1:
+                    raise
+
+    async def _open_at(self, url: str, *, wait_synced: bool, timeout: float) -> None:
         extra: dict[str, Any] = {}
         if self.local_host is not None:
             extra["local_addr"] = (self.local_host, 0)
-        self._ws = await connect(self.url, max_size=8 * 1024 * 1024, open_timeout=timeout, **extra)
+        self.url = url
+        self._synced = asyncio.Event()
+        self._ws = await connect(url, max_size=8 * 1024 * 1024, open_timeout=timeout, **extra)
         self._reader = asyncio.create_task(self._read_loop())
         hello: dict[str, Any] = {"t": "hello", "token": self.token}
         if self.state.since is not None:
@@ -89,9 +130,61 @@ class Connection:
             hello["seqs"] = {str(k): v for k, v in self.state.seqs.items()}
         await self.send_frame(hello)
         if wait_synced:
-            await asyncio.wait_for(self._synced.wait(), timeout)
+            synced = asyncio.create_task(self._synced.wait())
+            try:
+                await asyncio.wait(
+                    {synced, self._reader}, timeout=timeout, return_when="FIRST_COMPLETED"
+                )
+            finally:
+                synced.cancel()
+            if not self._synced.is_set():
+                await self._ws.close()
+                raise ConnectionError(f"connection closed ({self.close_code}) before resume")
+
+    async def ready(self, timeout: float = 30.0) -> None:
+        """Wait until the socket is open and resumed (after a failover, on another node)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.is_open:
+            if self._closing or (self.closed and not self.reconnect):
+                raise ConnectionError("connection closed")
+            await asyncio.sleep(0.02)
+            if loop.time() > deadline:
+                raise TimeoutError("not reconnected in time")
+
+    @property
+    def is_open(self) -> bool:
+        """Open, resumed, and not closing: a send now can reach the server."""
+        ws = self._ws
+        return ws is not None and ws.state is State.OPEN and self._synced.is_set()
+
+    async def _fail_over(self) -> None:
+        """Reopen on the next URL (the one that dropped is tried last), backing off."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.reconnect_timeout
+        delay = self.reconnect_delay
+        index = self.urls.index(self.url)
+        while not self._closing:
+            await asyncio.sleep(delay)
+            index = (index + 1) % len(self.urls)
+            try:
+                left = max(1.0, deadline - loop.time())
+                await self._open_at(self.urls[index], wait_synced=True, timeout=min(10.0, left))
+            except (OSError, TimeoutError, ConnectionError, InvalidHandshake):
+                if loop.time() > deadline:
+                    self.events.put_nowait({"t": "failed", "code": self.close_code})
+                    return
+                delay = min(delay * 2, 2.0)
+                continue
+            self.events.put_nowait({"t": "reconnected", "url": self.urls[index]})
+            return
 
     async def close(self) -> None:
+        self._closing = True
+        if self._failover is not None:
+            self._failover.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._failover
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         if self._ws is not None:
@@ -112,7 +205,10 @@ class Connection:
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         assert self._ws is not None, "open() first"
-        await self._ws.send(orjson.dumps(frame).decode())
+        try:
+            await self._ws.send(orjson.dumps(frame).decode())
+        except ConnectionClosed as exc:
+            raise ConnectionError(f"connection closed ({self.close_code})") from exc
 
     async def request(self, frame: dict[str, Any], *, timeout: float = 15.0) -> dict[str, Any]:
         """Send a frame with a fresh ``r`` and wait for the answer carrying it."""
@@ -129,9 +225,10 @@ class Connection:
         return reply
 
     async def _read_loop(self) -> None:
-        assert self._ws is not None
+        ws = self._ws
+        assert ws is not None
         try:
-            async for raw in self._ws:
+            async for raw in ws:
                 frame = orjson.loads(raw)
                 self.state.note(frame)
                 kind = frame.get("t")
@@ -153,11 +250,13 @@ class Connection:
         finally:
             if self._heartbeat is not None:
                 self._heartbeat.cancel()
-            self.close_code = self._ws.close_code
+            self.close_code = ws.close_code
             for fut in self._pending.values():
                 if not fut.done():
                     fut.set_exception(ConnectionError(f"connection closed ({self.close_code})"))
             self.events.put_nowait({"t": "closed", "code": self.close_code})
+            if self.reconnect and not self._closing and self._synced.is_set():
+                self._failover = asyncio.create_task(self._fail_over())
 
     async def _beat(self, interval: float) -> None:
         """Keep the session alive while the application is quiet."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -483,17 +484,28 @@ class Client:
 
     # -- realtime ---------------------------------------------------------------------------
 
-    def ws_url(self) -> str:
-        scheme = "wss" if self.base_url.startswith("https") else "ws"
-        return scheme + ":" + self.base_url.split(":", 1)[1] + "/ws"
+    def ws_url(self, base_url: str | None = None) -> str:
+        base = (base_url or self.base_url).rstrip("/")
+        scheme = "wss" if base.startswith("https") else "ws"
+        return scheme + ":" + base.split(":", 1)[1] + "/ws"
 
     async def connect(
-        self, state: SyncState | None = None, *, wait_synced: bool = True
+        self,
+        state: SyncState | None = None,
+        *,
+        wait_synced: bool = True,
+        nodes: Sequence[str] = (),
+        reconnect: bool = False,
     ) -> Connection:
-        """Open the realtime socket, resuming from ``state`` (what this device already has)."""
+        """Open the realtime socket, resuming from ``state`` (what this device already has).
+
+        ``nodes`` are the base URLs of other cluster nodes: with ``reconnect`` the socket
+        fails over to them (in turn) when this client's node drops it.
+        """
         if not self.token:
             raise ApiError(401, "unauthorized", "sign in first")
-        conn = Connection(self.ws_url(), self.token, state or SyncState())
+        urls = [self.ws_url(), *(self.ws_url(n) for n in nodes if n.rstrip("/") != self.base_url)]
+        conn = Connection(urls, self.token, state or SyncState(), reconnect=reconnect)
         await conn.open(wait_synced=wait_synced)
         return conn
 

@@ -58,9 +58,16 @@ async def to_chat(
 async def to_users(
     bus: Bus, user_ids: Iterable[int], frame: dict[str, Any], *, exclude: str | None = None
 ) -> None:
+    """One frame to many users' topics, batched into one bus round trip."""
     payload = encode(Envelope(frame=orjson.dumps(frame), exclude=exclude))
-    for uid in dict.fromkeys(user_ids):
-        await _publish(bus, user_topic(uid), payload)
+    topics = [user_topic(uid) for uid in dict.fromkeys(user_ids)]
+    if len(topics) == 1:
+        await _publish(bus, topics[0], payload)
+    elif topics:
+        try:
+            await bus.publish_many(topics, payload)
+        except Exception:
+            log.exception("publish to %d users failed; they will catch up on resume", len(topics))
 
 
 async def kick_device(bus: Bus, user_id: int, device_id: int) -> None:

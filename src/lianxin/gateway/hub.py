@@ -3,6 +3,10 @@
 Bus topics: ``c.<chat>`` is subscribed while any member of the chat is connected to
 this node; ``u.<user>`` while that user is. A chat event reaches each local member's
 sessions once; the frame bytes are shared, never re-encoded per recipient.
+
+No join window: a user's topic is live before their chat list is read, and every chat
+topic before their resync reads the database; a chat joined later is routed from the
+user topic, and its sessions then read what was published before the route was live.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from lianxin.bus import Bus
@@ -30,6 +34,8 @@ class Hub:
         self.chat_users: defaultdict[int, set[int]] = defaultdict(set)
         self.user_chats: defaultdict[int, set[int]] = defaultdict(set)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Per user with sessions here: done once their topics are live on the bus.
+        self._ready: dict[int, asyncio.Future[None]] = {}
 
     @property
     def session_count(self) -> int:
@@ -38,16 +44,31 @@ class Hub:
     async def start(self) -> None:
         await self.bus.start(self.on_message)
 
-    async def register(self, session: Session, chat_ids: list[int]) -> None:
-        """Route the user's topics here; returns once the bus subscriptions are live."""
+    async def register(
+        self, session: Session, load_chats: Callable[[], Awaitable[list[int]]]
+    ) -> None:
+        """Route the user's topics here; returns once the bus subscriptions are live.
+
+        The user topic goes live first, then the chat list is read: a chat joined in
+        between arrives on the user topic. A second session of the user waits for the
+        first one's subscriptions instead of returning before they are live.
+        """
         uid = session.user_id
-        first = not self.sessions[uid]
         self.sessions[uid].add(session)
-        topics = [user_topic(uid)] if first else []
-        if first:
-            for chat in chat_ids:
-                topics.extend(self._join(uid, chat))
-        await self.bus.subscribe(topics)
+        ready = self._ready.get(uid)
+        if ready is not None:
+            await asyncio.shield(ready)
+            return
+        ready = self._ready[uid] = asyncio.get_running_loop().create_future()
+        try:
+            await self.bus.subscribe([user_topic(uid)])
+            topics: list[str] = []
+            for chat in await load_chats():
+                if uid in self.sessions:
+                    topics.extend(self._join(uid, chat))
+            await self.bus.subscribe(topics)
+        finally:
+            ready.set_result(None)
 
     async def unregister(self, session: Session) -> None:
         uid = session.user_id
@@ -58,6 +79,7 @@ class Hub:
         if mine:
             return
         del self.sessions[uid]
+        self._ready.pop(uid, None)
         topics = [user_topic(uid)]
         for chat in self.user_chats.pop(uid, set()):
             users = self.chat_users.get(chat)
@@ -106,8 +128,8 @@ class Hub:
         for uid in list(self.chat_users.get(chat, ())):
             if uid not in joined:
                 for session in list(self.sessions.get(uid, ())):
-                    if session.session_id != env.exclude:
-                        session.deliver(env, text)
+                    # The sender's own session gets only the seq (it has an ack instead).
+                    session.deliver(env, text if session.session_id != env.exclude else None)
         unsubscribe: list[str] = []
         for uid in env.left:
             unsubscribe.extend(self._leave(uid, chat))
@@ -121,8 +143,15 @@ class Hub:
                     session.kick(env.frame)
             return
         if env.chat is not None and uid in env.joined and uid in self.sessions:
-            self._subscribe_later(self._join(uid, env.chat))
+            self._spawn(self._route(uid, env.chat, self._join(uid, env.chat)))
         self._deliver(uid, env)
+
+    async def _route(self, uid: int, chat: int, topics: list[str]) -> None:
+        """Subscribe a chat a local user just joined, then let their sessions read what
+        was published to it before the subscription was live."""
+        await self.bus.subscribe(topics or [chat_topic(chat)])
+        for session in list(self.sessions.get(uid, ())):
+            session.routed(chat)
 
     def _deliver(self, uid: int, env: Envelope) -> None:
         sessions = self.sessions.get(uid)
@@ -130,12 +159,7 @@ class Hub:
             return
         text = env.frame.decode()
         for session in list(sessions):
-            if session.session_id != env.exclude:
-                session.deliver(env, text)
-
-    def _subscribe_later(self, topics: list[str]) -> None:
-        if topics:
-            self._spawn(self.bus.subscribe(topics))
+            session.deliver(env, text if session.session_id != env.exclude else None)
 
     def _unsubscribe_later(self, topics: list[str]) -> None:
         self._spawn(self.bus.unsubscribe(topics))

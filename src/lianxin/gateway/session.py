@@ -32,7 +32,11 @@ CLOSE_IDLE = 4000
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_SIGNED_OUT = 4002
 CLOSE_TOO_SLOW = 4008
+CLOSE_RESUME = 1011
 HELLO_TIMEOUT_S = 15.0
+# A seq that arrives early waits this long for the ones before it (publishes from
+# different nodes race on the bus) before the session reads them from the database.
+GAP_GRACE_S = 0.1
 
 
 class Session:
@@ -47,8 +51,13 @@ class Session:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         self.closing: tuple[int, str] | None = None
         # While catching up, live chat events wait here so none is lost or sent twice.
-        self.buffer: list[tuple[Envelope, str]] | None = None
+        self.buffer: list[tuple[Envelope, str | None]] | None = None
+        # Per chat, the highest seq this session has sent (or skipped as not its own).
         self.tops: dict[int, int] = {}
+        # Chats with a seq gap being filled: live (seq, frame) wait here, in any order.
+        self.held: dict[int, list[tuple[int, str | None]]] = {}
+        self._tails: set[int] = set()  # chats whose routing went live while busy
+        self._fills: set[asyncio.Task[None]] = set()
         self._writer: asyncio.Task[None] | None = None
 
     @property
@@ -57,7 +66,9 @@ class Session:
 
     # -- outbound (called by the hub; never blocks) -------------------------------------
 
-    def deliver(self, env: Envelope, text: str) -> None:
+    def deliver(self, env: Envelope, text: str | None) -> None:
+        """A live frame from the hub; ``None``: a chat event this session caused and must
+        not get, but whose seq it has now seen."""
         if self.closing is not None:
             return
         if self.buffer is not None:
@@ -66,7 +77,93 @@ class Session:
                 return
             self.buffer.append((env, text))
             return
-        self.put(text)
+        self._live(env, text)
+
+    def _live(self, env: Envelope, text: str | None) -> None:
+        """Chat events go out in seq order with no gap; a gap is filled from the database."""
+        chat, seq = env.chat, env.seq
+        if chat is None or seq is None:
+            if text is not None:
+                self.put(text)
+            return
+        held = self.held.get(chat)
+        if held is not None:
+            if len(held) >= self.limit:
+                self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
+                return
+            held.append((seq, text))
+            return
+        top = self.tops.get(chat)
+        if top is not None and seq != top + 1:
+            if seq > top:
+                self.held[chat] = [(seq, text)]
+                self._spawn_fill(chat, GAP_GRACE_S, tail=False)
+            return  # seq <= top: sent already (in a catch-up or a fill)
+        self.tops[chat] = seq
+        if text is not None:
+            self.put(text)
+
+    def routed(self, chat: int) -> None:
+        """The hub now routes ``chat`` here: fetch what was published before it could."""
+        if self.closing is not None:
+            return
+        if self.buffer is not None:
+            self._tails.add(chat)  # after the resync, which may have read too early
+            return
+        if chat in self.held:
+            self._tails.add(chat)  # the fill running for this chat reads to the end too
+            return
+        self.held[chat] = []
+        self._spawn_fill(chat, 0.0, tail=True)
+
+    def _spawn_fill(self, chat: int, grace: float, *, tail: bool) -> None:
+        task = asyncio.get_running_loop().create_task(self._fill(chat, grace, tail=tail))
+        self._fills.add(task)
+        task.add_done_callback(self._fills.discard)
+
+    async def _fill(self, chat: int, grace: float, *, tail: bool) -> None:
+        """Release held events in order; read any seqs still missing from the database.
+
+        One fill per chat at a time: it runs while ``self.held[chat]`` exists.
+        """
+        if grace:
+            await asyncio.sleep(grace)
+        try:
+            while self.closing is None:
+                held = self.held[chat]
+                if chat in self._tails:
+                    self._tails.discard(chat)
+                    tail = True
+                held.sort(key=lambda item: item[0])
+                top = self.tops.get(chat)
+                released = 0
+                for seq, text in held:
+                    if top is not None and seq > top + 1:
+                        break
+                    released += 1
+                    if top is None or seq == top + 1:
+                        top = seq
+                        if text is not None:
+                            self.put(text)
+                del held[:released]
+                if top is not None:
+                    self.tops[chat] = top
+                if not held and not tail:
+                    del self.held[chat]
+                    return
+                upto = held[0][0] - 1 if held else None
+                tail = False
+                fill = await sync.do_fill(self.svc, self.identity, chat, top, upto)
+                if fill.gap is not None:
+                    gap = {"t": "gap", "chat": chat, "after": fill.gap[0], "before": fill.gap[1]}
+                    self.send(gap)
+                page = self.svc.settings.catchup_page
+                for i in range(0, len(fill.events), page):
+                    self.send({"t": "evs", "chat": chat, "events": fill.events[i : i + page]})
+                self.tops[chat] = max(self.tops.get(chat, 0), fill.top)
+        except Exception:
+            log.exception("filling a gap in chat %s failed; the device resumes", chat)
+            self.close_soon(CLOSE_RESUME, "resume")
 
     def put(self, text: str) -> None:
         if self.closing is not None:
@@ -110,7 +207,7 @@ class Session:
             if hello is None:
                 return
             self.buffer = []  # hold live events from the moment routing starts until caught up
-            await self.hub.register(self, await self._chat_ids())
+            await self.hub.register(self, self._chat_ids)
             registered = True
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
             await accounts.do_touch_device(self.svc, self.identity)
@@ -124,6 +221,8 @@ class Session:
         except WebSocketDisconnect:
             pass
         finally:
+            for task in list(self._fills):
+                task.cancel()
             if registered:
                 await self.hub.unregister(self)
                 await presence.do_session_offline(self.svc, self.user_id, self.session_id)
@@ -207,11 +306,10 @@ class Session:
         finally:
             held, self.buffer = self.buffer, None
         for env, text in held:
-            if env.chat is not None and env.seq is not None:
-                if env.seq <= self.tops.get(env.chat, 0):
-                    continue  # already in the catch-up
-                self.tops[env.chat] = env.seq
-            self.put(text)
+            self._live(env, text)  # drops what the catch-up sent; fills any gap after it
+        tails, self._tails = self._tails, set()
+        for chat in tails:
+            self.routed(chat)
         self.send({"t": "synced", "r": rid})
 
     async def _write_loop(self) -> None:

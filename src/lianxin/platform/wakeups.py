@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, cast
 
@@ -36,7 +36,12 @@ class _Listener:
         self.waiters: set[asyncio.Event] = set()
         self.expiry: asyncio.TimerHandle | None = None
 
-    def deliver(self, env: Envelope, text: str) -> None:
+    def deliver(self, env: Envelope, text: str | None) -> None:
+        for event in self.waiters:
+            event.set()
+
+    def routed(self, chat: int) -> None:
+        """A chat just joined went live here: something may have happened before; look."""
         for event in self.waiters:
             event.set()
 
@@ -59,9 +64,7 @@ class HubWakeups:
         if listener is None:
             listener = _Listener(bot_id)
             self._listeners[bot_id] = listener
-            async with self.svc.db.read() as conn:
-                chat_ids = await chats_store.chat_ids_of(conn, bot_id)
-            await self.hub.register(cast("Session", listener), chat_ids)
+            await self.hub.register(cast("Session", listener), self._chats_of(bot_id))
         if listener.expiry is not None:
             listener.expiry.cancel()
             listener.expiry = None
@@ -74,6 +77,13 @@ class HubWakeups:
             if not listener.waiters:
                 loop = asyncio.get_running_loop()
                 listener.expiry = loop.call_later(LINGER_S, self._expire, listener)
+
+    def _chats_of(self, bot_id: int) -> Callable[[], Awaitable[list[int]]]:
+        async def load() -> list[int]:
+            async with self.svc.db.read() as conn:
+                return await chats_store.chat_ids_of(conn, bot_id)
+
+        return load
 
     def _expire(self, listener: _Listener) -> None:
         if listener.waiters or self._listeners.get(listener.user_id) is not listener:
