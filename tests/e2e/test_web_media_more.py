@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import io
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from PIL import Image
 from lianxin.bench.proc import free_port
 from tests import media_samples as samples
 from tests.e2e.web import (
+    ARTIFACTS,
     DESKTOP,
     MARKS,
     PHONE,
@@ -432,3 +434,68 @@ def test_forward_several_combined_as_chat_history(web_server: ServerThread, brow
     viewer = b.get_by_test_id("record-viewer")
     expect(viewer.locator(".record-item")).to_have_count(2)
     expect(viewer.locator(".record-item").nth(1)).to_contain_text("[Photo] the place")
+
+
+def test_share_location_and_contact_card(web_server: ServerThread, browser: Any) -> None:
+    alice_http, bob, bob_http, chat = people(web_server)
+    carol_http, carol = rest_signup(web_server, "Carol")
+    befriend(carol_http, bob_http, bob["user"]["id"])
+    here = {"latitude": 31.2304, "longitude": 121.4737, "accuracy": 12}
+    b = open_signed_in(
+        browser, web_server, bob, PHONE, geolocation=here, permissions=["geolocation"]
+    )
+    open_chat(b, "Alice")
+
+    # Location: the browser's position, a place name, sent as a map card.
+    b.get_by_test_id("attach").click()
+    expect(b.get_by_test_id("attach-menu")).to_be_visible()
+    b.screenshot(path=str(ARTIFACTS / "media-attach-menu-phone.png"))
+    b.get_by_test_id("attach-location").click()
+    sheet = b.get_by_test_id("location-sheet")
+    expect(sheet.get_by_test_id("location-coords")).to_have_text("31.23040°N, 121.47370°E")
+    expect(sheet).to_contain_text("Accurate to about 12 m")
+    sheet.get_by_test_id("location-name").fill("Pier 3")
+    shoot(b, "media-share-location")
+    sheet.get_by_test_id("location-send").click()
+    expect(sheet).to_have_count(0)
+    card = b.get_by_test_id("location")
+    expect(card).to_contain_text("Pier 3")
+    expect(card).to_contain_text("31.23040°N, 121.47370°E")
+
+    # Contact card: pick a friend; the card carries her real name.
+    b.get_by_test_id("attach").click()
+    b.get_by_test_id("attach-contact").click()
+    picker = b.get_by_test_id("contact-sheet")
+    expect(picker.get_by_test_id("contact-pick")).to_have_count(2)  # Alice and Carol
+    picker.get_by_role("searchbox").fill("car")
+    expect(picker.get_by_test_id("contact-pick")).to_have_count(1)
+    picker.get_by_test_id("contact-pick").click()
+    expect(b.get_by_test_id("contact")).to_contain_text("Carol")
+
+    def sent(kind: str) -> dict[str, Any]:
+        """The stored message of that kind, once the outbox has delivered it."""
+        deadline = time.time() + 10
+        while True:
+            events = alice_http.get(f"/api/v1/chats/{chat}/messages").json()["events"]
+            found = [e for e in events if e["kind"] == kind]
+            if found or time.time() > deadline:
+                assert found, f"no {kind} message arrived"
+                return found[0]
+            time.sleep(0.1)
+
+    loc = sent("location")["data"]
+    assert loc == {"lat": 31.2304, "lon": 121.4737, "name": "Pier 3"}
+    assert sent("contact")["data"]["user"] == carol["user"]["id"]
+
+
+def test_location_refused_by_the_browser_says_so(web_server: ServerThread, browser: Any) -> None:
+    _, bob, _, _ = people(web_server)
+    b = open_signed_in(browser, web_server, bob, DESKTOP)  # no permission granted
+    open_chat(b, "Alice")
+    b.get_by_test_id("attach").click()
+    b.get_by_test_id("attach-location").click()
+    sheet = b.get_by_test_id("location-sheet")
+    expect(sheet.get_by_test_id("location-status")).to_contain_text(
+        "may not use your location", timeout=20_000
+    )
+    expect(sheet.get_by_test_id("location-send")).to_be_disabled()

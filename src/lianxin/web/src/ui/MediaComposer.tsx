@@ -11,10 +11,12 @@ import type { ChatSummary } from "../types";
 import { ICONS, MediaIcon, useMediaService } from "./bodies/media";
 import { Toggle } from "./common";
 import { Dialog } from "./Dialog";
+import { ContactSheet, LocationSheet } from "./ShareSheets";
 import { StickerPanel } from "./Stickers";
 
 const MAX_FILES = 20;
 const PLUS = "M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6z";
+const PERSON = "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-2.7 0-8 1.3-8 4v2h16v-2c0-2.7-5.3-4-8-4z";
 const NARROW = "(max-width: 599px)";
 
 /** Phone-width screens: the composer folds attach and stickers into one "+" (the text box keeps its room). */
@@ -37,6 +39,7 @@ export function MediaTools({ client, chat }: { client: Client; chat: ChatSummary
   const [files, setFiles] = useState<File[] | null>(null);
   const [stickers, setStickers] = useState(false);
   const [dragging, setDragging] = useState(false);
+  const [sharing, setSharing] = useState<"location" | "contact" | null>(null);
   const photoInput = useRef<HTMLInputElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const root = useRef<HTMLDivElement>(null);
@@ -131,6 +134,12 @@ export function MediaTools({ client, chat }: { client: Client; chat: ChatSummary
           <button type="button" role="menuitem" onClick={() => pick(fileInput.current)} data-testid="attach-file">
             <MediaIcon d={ICONS.file} /> <span>{t("attach.file")}</span>
           </button>
+          <button type="button" role="menuitem" onClick={() => (setMenu(false), setSharing("location"))} data-testid="attach-location">
+            <MediaIcon d={ICONS.pin} /> <span>{t("share.location")}</span>
+          </button>
+          <button type="button" role="menuitem" onClick={() => (setMenu(false), setSharing("contact"))} data-testid="attach-contact">
+            <MediaIcon d={PERSON} /> <span>{t("share.contact")}</span>
+          </button>
           {narrow ? (
             <button
               type="button"
@@ -151,6 +160,8 @@ export function MediaTools({ client, chat }: { client: Client; chat: ChatSummary
       {dragging ? <div class="drop-zone">{t("attach.drop")}</div> : null}
       {files?.length ? <AttachSheet client={client} chat={chat} files={files} setFiles={setFiles} /> : null}
       {stickers ? <StickerPanel client={client} chat={chat} onClose={() => setStickers(false)} /> : null}
+      {sharing === "location" ? <LocationSheet client={client} chat={chat} onClose={() => setSharing(null)} /> : null}
+      {sharing === "contact" ? <ContactSheet client={client} chat={chat} onClose={() => setSharing(null)} /> : null}
     </div>
   );
 }
