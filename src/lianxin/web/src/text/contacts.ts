@@ -76,7 +76,6 @@ export const en = {
   "ct.say_hi": "Say hi",
   "ct.hi_default": "Hi! I'm nearby.",
   "ct.hi_sent": "Greeting sent to {name}",
-  "ct.moved_too_often": "Your position changed too often. Try again in {min} min.",
 
   "ct.scan_hint": "Upload a picture of a Lianxin QR code, or paste its link.",
   "ct.scan_upload": "Upload QR image",
@@ -208,7 +207,6 @@ export const zh: Record<keyof typeof en, string> = {
   "ct.say_hi": "打招呼",
   "ct.hi_default": "你好！我在你附近。",
   "ct.hi_sent": "已向 {name} 打招呼",
-  "ct.moved_too_often": "位置变化太频繁，请 {min} 分钟后再试。",
 
   "ct.scan_hint": "上传连信二维码图片，或粘贴二维码链接。",
   "ct.scan_upload": "上传二维码图片",
