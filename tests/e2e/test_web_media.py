@@ -121,7 +121,9 @@ def test_photo_lightbox_and_file(web_server: ServerThread, browser: Any, tmp_pat
     card = b.get_by_test_id("file")
     expect(card.get_by_test_id("file-name")).to_have_text("minutes.txt")
     expect(card.get_by_test_id("file-size")).to_have_text("4.5 KB")
-    expect(card).to_have_attribute("href", re.compile(r"sig="))  # the signed URL arrives after the card
+    expect(card).to_have_attribute(
+        "href", re.compile(r"sig=")
+    )  # the signed URL arrives after the card
     with b.expect_download() as dl:
         card.click()
     assert Path(dl.value.path()).read_bytes() == doc.read_bytes()
