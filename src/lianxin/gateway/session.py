@@ -50,6 +50,7 @@ class Session:
         self.buffer: list[tuple[Envelope, str]] | None = None
         self.tops: dict[int, int] = {}
         self._writer: asyncio.Task[None] | None = None
+        self._last_active_at: int | None = None
 
     @property
     def identity(self) -> Identity:
@@ -113,7 +114,7 @@ class Session:
             await self.hub.register(self, await self._chat_ids())
             registered = True
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
-            await accounts.do_touch_device(self.svc, self.identity)
+            await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             await self.resync(hello.r, hello.since, hello.seqs)
             reader = asyncio.create_task(self._read_loop(), name=f"ws-reader-{self.session_id}")
             done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -155,12 +156,13 @@ class Session:
         header = self.ws.headers.get("authorization", "")
         token = frame.token or (header[7:] if header.lower().startswith("bearer ") else None)
         try:
-            ident = await accounts.authenticate(self.svc, token)
+            device = await accounts.authenticate_device(self.svc, token)
         except LianxinError as exc:
             self.send(_error(frame.r, exc))
             self.close_soon(CLOSE_UNAUTHORIZED, "unauthorized")
             return None
-        self.user_id, self.device_id = ident.user_id, ident.device_id
+        self.user_id, self.device_id = UserId(device.user_id), DeviceId(device.id)
+        self._last_active_at = int(device.last_active_at)
         s = self.svc.settings
         self.send(
             {

@@ -224,10 +224,12 @@ async def friended_by(conn: AsyncConnection, user_id: int, among: Sequence[int])
     return out
 
 
+_BLOCKER_IDS = Hot(select(blocks.c.user_id).where(blocks.c.blocked_id == bindparam("user_id")))
+
+
 async def blocker_ids(conn: AsyncConnection, user_id: int) -> list[int]:
     """Who has blocked this user."""
-    stmt = select(blocks.c.user_id).where(blocks.c.blocked_id == user_id)
-    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+    return [int(x) for x in await _BLOCKER_IDS.scalars(conn, {"user_id": user_id})]
 
 
 async def add_block_txn(conn: AsyncConnection, blocker: int, blocked: int, now: int) -> bool:
