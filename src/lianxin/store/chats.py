@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import BigInteger, Row, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from lianxin.store.hot import Hot
 from lianxin.store.tables import chats, hidden_messages, members, messages
@@ -165,7 +166,7 @@ def _memberships(with_since: bool) -> Hot:
     stmt = stmt.where(members.c.user_id == bindparam("user_id"))
     if not with_since:
         return Hot(stmt.where(members.c.active))
-    since = bindparam("since")
+    since: BindParameter[int] = bindparam("since")
     changed = (chats.c.updated_at > since) | (members.c.updated_at > since)
     return Hot(stmt.where(changed | members.c.active))
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from lianxin.store.hot import Hot
 from lianxin.store.tables import blocks, friend_requests, friends, users
@@ -157,7 +158,7 @@ async def update_request_txn(
 
 
 def _requests(with_since: bool) -> Hot:
-    me = bindparam("user_id")
+    me: BindParameter[int] = bindparam("user_id")
     stmt = select(friend_requests).where(
         or_(friend_requests.c.to_id == me, friend_requests.c.from_id == me)
     )
