@@ -240,3 +240,30 @@ async def test_frames_are_not_compressed_per_connection(server: ServerThread) ->
         assert ws.response is not None
         assert "Sec-WebSocket-Extensions" not in ws.response.headers
         assert ws.protocol.extensions == []
+
+
+async def test_signed_out_token_cannot_connect_again(server: ServerThread) -> None:
+    """Revocation is immediate: the token's very next connection (and request) is refused."""
+    user = await server.signup("Gone")
+    other = await server.signin(uid_phone(user))
+    try:
+        assert user.token is not None
+        ws = await hello(server, user.token)  # a first connection works
+        await ws.close()
+        again = await hello(server, user.token)  # and a reconnect within the touch minute
+        await user.sign_out()
+        assert await closed_with(again) == 4002
+        async with connect(ws_url(server)) as ws2:
+            await ws2.send(orjson.dumps({"t": "hello", "token": user.token, "r": 7}).decode())
+            err = await recv(ws2)
+            assert (err["t"], err["code"], err["r"]) == ("error", "unauthorized", 7)
+            assert await closed_with(ws2) == 4001
+        assert (await other.me())["id"] == uid(user)  # the account's other device is untouched
+    finally:
+        await user.close()
+        await other.close()
+
+
+def uid_phone(client: Any) -> str:
+    assert client.account is not None
+    return str(client.account["phone"])

@@ -7,11 +7,15 @@ balancer. Every check waits on frames; nothing sleeps.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+import websockets.asyncio.client
+import websockets.exceptions
 
 from lianxin.client import ApiError, Client, Connection
 from tests.conftest import requires_pg, requires_redis
@@ -198,3 +202,35 @@ async def test_typing_crosses_nodes(cluster: Cluster, closing: list[Any]) -> Non
     await b.typing(chat)
     typing = await a.wait_for(lambda f: f["t"] == "typing")
     assert typing["user"] == uid(bob) and typing["chat"] == chat
+
+
+async def test_sign_out_on_one_node_is_immediate_on_the_other(
+    cluster: Cluster, closing: list[Any]
+) -> None:
+    """Tokens are checked against the database on every request and connection, so a
+    device signed out through node 1 is refused by node 2 on its very next use."""
+    node1, node2 = cluster
+    user = await node1.signup("Leaving")
+    assert user.account is not None and user.token is not None
+    keep = await node1.signin(user.account["phone"], device="keep")
+    on_node2 = Client(node2.url, token=user.token)
+    closing += [user, keep, on_node2]
+    assert (await on_node2.me())["id"] == uid(user)
+    live = await connect(on_node2, closing)  # this device's socket lives on node 2
+
+    await user.sign_out()  # through node 1
+    try:
+        await on_node2.me()
+        raise AssertionError("node 2 still accepted a signed-out token")
+    except ApiError as exc:
+        assert exc.code == "unauthorized"
+    await live.wait_for(lambda f: f.get("t") == "closed")
+    assert live.close_code == 4002
+    async with websockets.asyncio.client.connect(node2.url.replace("http", "ws") + "/ws") as ws:
+        await ws.send(orjson.dumps({"t": "hello", "token": user.token, "r": 1}).decode())
+        refusal = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert (refusal["t"], refusal["code"]) == ("error", "unauthorized")
+        with pytest.raises(websockets.exceptions.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+        assert ws.close_code == 4001
+    assert (await Client(node2.url, token=keep.token).me())["id"] == uid(user)

@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from starlette.websockets import WebSocketState
+
 from lianxin.events.envelope import Envelope
 from lianxin.gateway.session import CLOSE_TOO_SLOW, Session
 from tests.harness import test_settings
@@ -42,22 +44,39 @@ def make_session(limit: int) -> tuple[Session, StuckSocket]:
 
 async def test_deliver_never_blocks_and_overflow_sheds_the_session() -> None:
     session, ws = make_session(limit=4)
-    writer = asyncio.create_task(session._write_loop())
-    session._writer = writer
+    assert session._writer is None and session.out is None  # idle: no task, no queue
     env = Envelope(frame=b"{}")  # not a chat event: no seq to order or deduplicate by
     for _ in range(4):
         session.deliver(env, "{}")
+    writer = session._writer
+    assert writer is not None  # started by the first frame
     await asyncio.sleep(0)  # the writer takes one frame and blocks on the socket
     assert len(ws.sent) == 1 and session.closing is None
     for _ in range(2):
         session.deliver(env, "{}")  # queue back at its bound: the next one overflows
     assert session.closing is not None and session.closing[0] == CLOSE_TOO_SLOW
-    assert session.queue.qsize() == 1  # the backlog is dropped; only the close marker is left
+    assert session.pending() == 0  # the backlog is dropped
     await asyncio.sleep(0)
     assert writer.cancelled()
-    before = session.queue.qsize()
     session.deliver(env, "{}")  # a shed session ignores further traffic
-    assert session.queue.qsize() == before
+    assert session.pending() == 0 and session._writer is None
+
+
+async def test_writer_ends_when_the_queue_is_empty() -> None:
+    session, ws = make_session(limit=10)
+    ws.release.set()  # a socket that takes frames at once
+    ws.application_state = WebSocketState.CONNECTED  # type: ignore[assignment]
+    session.send({"t": "a"})
+    session.send({"t": "b"})
+    writer = session._writer
+    assert writer is not None
+    await writer
+    assert ws.sent == ['{"t":"a"}', '{"t":"b"}']
+    assert session._writer is None and session.out is None and ws.closed_with is None
+    session.close_soon(4002, "signed out")  # closing starts a writer that closes the socket
+    assert session._writer is not None
+    await session._writer
+    assert ws.closed_with == (4002, "signed out")
 
 
 async def test_catch_up_buffer_is_bounded_too() -> None:
@@ -69,9 +88,12 @@ async def test_catch_up_buffer_is_bounded_too() -> None:
     assert len(session.buffer) == 3
 
 
-def test_frames_queue_in_order() -> None:
+async def test_frames_queue_in_order() -> None:
     session, _ = make_session(limit=10)
     for i in range(5):
         session.send({"t": "ev", "seq": i})
-    got: list[Any] = [session.queue.get_nowait() for _ in range(5)]
+    assert session.out is not None
+    got: list[Any] = list(session.out)
     assert got == [f'{{"t":"ev","seq":{i}}}' for i in range(5)]
+    assert session._writer is not None
+    session._writer.cancel()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -245,19 +246,38 @@ def check_handle(handle: str) -> str:
 
 async def authenticate(svc: Services, token: str | None) -> Identity:
     """Resolve a bearer token to the user and device it belongs to."""
+    device = await authenticate_device(svc, token)
+    return Identity(UserId(device.user_id), DeviceId(device.id))
+
+
+async def authenticate_device(svc: Services, token: str | None) -> Row[Any]:
+    """The live (not signed-out) device row of a bearer token.
+
+    Read from the database on every call, never cached: a revoked token then fails on
+    the very next request or connection, on every node."""
     if not token:
         raise LianxinError(Code.unauthorized, "sign in first")
     async with svc.db.read() as conn:
         device = await store.device_by_token_hash(conn, hash_token(token))
     if device is None:
         raise LianxinError(Code.unauthorized, "this session has ended; sign in again")
-    return Identity(UserId(device.user_id), DeviceId(device.id))
+    return device
 
 
-async def do_touch_device(svc: Services, me: Identity) -> None:
-    """Record that a device connected, for the "last active" column of the devices list."""
+# "Last active" is shown to the minute; a device reconnecting sooner does not write.
+TOUCH_EVERY_MS = 60_000
+
+
+async def do_touch_device(svc: Services, me: Identity, last_active_at: int | None = None) -> None:
+    """Record that a device connected, for the "last active" column of the devices list.
+
+    Skipped when ``last_active_at`` (read at authentication) is under a minute old, so
+    a burst of connects or reconnects does not queue a write each."""
+    now = svc.clock.now_ms()
+    if last_active_at is not None and 0 <= now - last_active_at < TOUCH_EVERY_MS:
+        return
     async with svc.db.write() as conn:
-        await store.touch_device_txn(conn, me.device_id, svc.clock.now_ms())
+        await store.touch_device_txn(conn, me.device_id, now)
 
 
 async def access_me(svc: Services, me: Identity) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """One WebSocket connection: hello/auth, resume, then a reader loop and a writer task.
 
+An idle session holds no writer task and no outbound queue: both exist only while
+frames wait to be sent (``put`` starts the writer, which ends once the queue is empty).
+Together they were ~4 KiB of the ~44 KiB an idle connection cost (see docs/performance.md).
+
 Close codes: 4000 idle, 4001 unauthorized, 4002 signed out, 4008 too slow (resume);
 the ASGI server closes with 1012 when it restarts. See docs/protocol.md.
 """
@@ -10,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections import deque
 from typing import Any
 
 import orjson
@@ -48,7 +53,7 @@ class Session:
         self.user_id = UserId(0)
         self.device_id = DeviceId(0)
         self.limit = svc.settings.session_queue_frames
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.out: deque[str] | None = None  # frames waiting for the writer (None: none)
         self.closing: tuple[int, str] | None = None
         # While catching up, live chat events wait here so none is lost or sent twice.
         self.buffer: list[tuple[Envelope, str | None]] | None = None
@@ -58,7 +63,9 @@ class Session:
         self.held: dict[int, list[tuple[int, str | None]]] = {}
         self._tails: set[int] = set()  # chats whose routing went live while busy
         self._fills: set[asyncio.Task[None]] = set()
-        self._writer: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None  # only while frames wait
+        self._ended: asyncio.Future[None] | None = None  # set when the outbound side is done
+        self._last_active_at: int | None = None
 
     @property
     def identity(self) -> Identity:
@@ -168,10 +175,28 @@ class Session:
     def put(self, text: str) -> None:
         if self.closing is not None:
             return
-        if self.queue.qsize() >= self.limit:
+        out = self.out
+        if out is None:
+            out = self.out = deque()
+        elif len(out) >= self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
             return
-        self.queue.put_nowait(text)
+        out.append(text)
+        self._wake()
+
+    def pending(self) -> int:
+        """Frames waiting to be written."""
+        return len(self.out) if self.out is not None else 0
+
+    def _wake(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.create_task(
+                self._write_loop(), name=f"ws-writer-{self.session_id}"
+            )
+
+    def _end(self) -> None:
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(None)
 
     def send(self, frame: dict[str, Any]) -> None:
         self.put(orjson.dumps(frame).decode())
@@ -185,12 +210,14 @@ class Session:
             return
         self.closing = (code, reason)
         if code == CLOSE_TOO_SLOW:
-            while not self.queue.empty():  # a slow reader does not get the backlog
-                self.queue.get_nowait()
+            self.out = None  # a slow reader does not get the backlog
             if self._writer is not None:
                 # Its send may be stuck on a full socket: stop it, run() then closes.
                 self._writer.cancel()
-        self.queue.put_nowait(None)
+                self._writer = None
+            self._end()
+            return
+        self._wake()  # the writer sends what is queued, then closes the socket
 
     async def close(self, code: int, reason: str) -> None:
         self.close_soon(code, reason)
@@ -199,8 +226,7 @@ class Session:
 
     async def run(self) -> None:
         await self.ws.accept()
-        writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.session_id}")
-        self._writer = writer
+        ended = self._ended = asyncio.get_running_loop().create_future()
         registered = False
         try:
             hello = await self._hello()
@@ -210,10 +236,10 @@ class Session:
             await self.hub.register(self, self._chat_ids)
             registered = True
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
-            await accounts.do_touch_device(self.svc, self.identity)
+            await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             await self.resync(hello.r, hello.since, hello.seqs)
             reader = asyncio.create_task(self._read_loop(), name=f"ws-reader-{self.session_id}")
-            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({reader, ended}, return_when=asyncio.FIRST_COMPLETED)
             if reader not in done:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
@@ -226,13 +252,13 @@ class Session:
             if registered:
                 await self.hub.unregister(self)
                 await presence.do_session_offline(self.svc, self.user_id, self.session_id)
-            if not writer.done():
-                self.close_soon(1000, "bye")
+            self.close_soon(1000, "bye")  # no-op if already closing
+            writer = self._writer
+            if writer is not None:
                 with contextlib.suppress(asyncio.TimeoutError, Exception):
                     await asyncio.wait_for(writer, 2.0)
-                writer.cancel()
-            elif writer.cancelled() and self.closing is not None:
-                await self._close_socket(*self.closing)
+            # A no-op once the writer has closed; else it was shed or timed out.
+            await self._close_socket(*(self.closing or (1000, "")))
 
     async def _hello(self) -> frames.Hello | None:
         try:
@@ -254,12 +280,13 @@ class Session:
         header = self.ws.headers.get("authorization", "")
         token = frame.token or (header[7:] if header.lower().startswith("bearer ") else None)
         try:
-            ident = await accounts.authenticate(self.svc, token)
+            device = await accounts.authenticate_device(self.svc, token)
         except LianxinError as exc:
             self.send(_error(frame.r, exc))
             self.close_soon(CLOSE_UNAUTHORIZED, "unauthorized")
             return None
-        self.user_id, self.device_id = ident.user_id, ident.device_id
+        self.user_id, self.device_id = UserId(device.user_id), DeviceId(device.id)
+        self._last_active_at = int(device.last_active_at)
         s = self.svc.settings
         self.send(
             {
@@ -313,15 +340,24 @@ class Session:
         self.send({"t": "synced", "r": rid})
 
     async def _write_loop(self) -> None:
-        while True:
-            item = await self.queue.get()
-            if item is None:
-                await self._close_socket(*(self.closing or (1000, "")))
-                return
-            try:
-                await self.ws.send_text(item)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                return
+        """Send the queued frames; once empty, close the socket if closing, then end."""
+        try:
+            out = self.out
+            while out:
+                try:
+                    await self.ws.send_text(out.popleft())
+                except (WebSocketDisconnect, RuntimeError, OSError):
+                    self.out = None
+                    self.closing = self.closing or (1000, "")
+                    self._end()
+                    return
+            self.out = None  # no await since the queue emptied: nothing was added
+            if self.closing is not None:
+                await self._close_socket(*self.closing)
+                self._end()
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None
 
     async def _close_socket(self, code: int, reason: str) -> None:
         if self.ws.application_state == WebSocketState.CONNECTED:

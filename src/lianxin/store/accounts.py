@@ -5,16 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, case, delete, insert, select, update
+from sqlalchemy import Row, bindparam, case, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lianxin.store.hot import Hot
 from lianxin.store.tables import devices, login_codes, throttles, users
+
+# Prebuilt: every sign-in, connect and sync runs these (see store/hot.py).
+_GET_USER = Hot(select(users).where(users.c.id == bindparam("user_id")))
+_DEVICE_BY_TOKEN = Hot(
+    select(devices).where(
+        devices.c.token_hash == bindparam("token_hash"), devices.c.revoked_at.is_(None)
+    )
+)
+_TOUCH_DEVICE = Hot(
+    update(devices)
+    .where(devices.c.id == bindparam("device_id"))
+    .values(last_active_at=bindparam("now"))
+)
 
 
 async def get_user(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
-    return (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    return await _GET_USER.first(conn, {"user_id": user_id})
 
 
 async def get_users(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, Row[Any]]:
@@ -74,8 +88,7 @@ async def insert_device_txn(
 
 
 async def device_by_token_hash(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
-    stmt = select(devices).where(devices.c.token_hash == token_hash, devices.c.revoked_at.is_(None))
-    return (await conn.execute(stmt)).first()
+    return await _DEVICE_BY_TOKEN.first(conn, {"token_hash": token_hash})
 
 
 async def list_devices(conn: AsyncConnection, user_id: int) -> Sequence[Row[Any]]:
@@ -108,7 +121,7 @@ async def revoke_devices_txn(
 
 
 async def touch_device_txn(conn: AsyncConnection, device_id: int, now: int) -> None:
-    await conn.execute(update(devices).where(devices.c.id == device_id).values(last_active_at=now))
+    await _TOUCH_DEVICE.rowcount(conn, {"device_id": device_id, "now": now})
 
 
 # -- one-time codes --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import BigInteger, Row, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from lianxin.store.hot import Hot
 from lianxin.store.tables import chats, hidden_messages, members, messages
@@ -94,9 +95,13 @@ async def admin_ids(conn: AsyncConnection, chat_id: int) -> list[int]:
     return [int(x) for x in (await conn.execute(stmt.order_by(members.c.user_id))).scalars()]
 
 
+_CHAT_IDS_OF = Hot(
+    select(members.c.chat_id).where(members.c.user_id == bindparam("user_id"), members.c.active)
+)
+
+
 async def chat_ids_of(conn: AsyncConnection, user_id: int) -> list[int]:
-    stmt = select(members.c.chat_id).where(members.c.user_id == user_id, members.c.active)
-    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+    return [int(x) for x in await _CHAT_IDS_OF.scalars(conn, {"user_id": user_id})]
 
 
 async def add_member_txn(
@@ -156,6 +161,19 @@ async def advance_member_seq_txn(
     return bool(await _ADVANCE[column].rowcount(conn, params))
 
 
+def _memberships(with_since: bool) -> Hot:
+    stmt = select(members).join(chats, chats.c.id == members.c.chat_id)
+    stmt = stmt.where(members.c.user_id == bindparam("user_id"))
+    if not with_since:
+        return Hot(stmt.where(members.c.active))
+    since: BindParameter[int] = bindparam("since")
+    changed = (chats.c.updated_at > since) | (members.c.updated_at > since)
+    return Hot(stmt.where(changed | members.c.active))
+
+
+_MEMBERSHIPS = {False: _memberships(False), True: _memberships(True)}
+
+
 async def memberships_of(
     conn: AsyncConnection, user_id: int, since: int | None
 ) -> Sequence[Row[Any]]:
@@ -164,14 +182,8 @@ async def memberships_of(
     With ``since``: the active ones plus those where the chat or the membership changed
     after it (so devices learn about chats they left).
     """
-    stmt = select(members).join(chats, chats.c.id == members.c.chat_id)
-    stmt = stmt.where(members.c.user_id == user_id)
-    if since is None:
-        stmt = stmt.where(members.c.active)
-    else:
-        changed = (chats.c.updated_at > since) | (members.c.updated_at > since)
-        stmt = stmt.where(changed | members.c.active)
-    return (await conn.execute(stmt)).all()
+    params = {"user_id": user_id, "since": since}
+    return await _MEMBERSHIPS[since is not None].all(conn, params)
 
 
 async def get_chats(conn: AsyncConnection, chat_ids: Iterable[int]) -> dict[int, Row[Any]]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from lianxin.store.hot import Hot
 from lianxin.store.tables import blocks, friend_requests, friends, users
@@ -54,12 +55,24 @@ async def are_friends(conn: AsyncConnection, a: int, b: int) -> bool:
     return bool((await conn.execute(stmt)).scalar())
 
 
+def _friend_rows(with_since: bool) -> Hot:
+    stmt = select(friends).where(friends.c.user_id == bindparam("user_id"))
+    if with_since:
+        stmt = stmt.where(friends.c.updated_at > bindparam("since"))
+    else:
+        stmt = stmt.where(friends.c.active)
+    return Hot(stmt.order_by(friends.c.since))
+
+
+_FRIEND_ROWS = {False: _friend_rows(False), True: _friend_rows(True)}
+_FRIEND_IDS = Hot(
+    select(friends.c.friend_id).where(friends.c.user_id == bindparam("user_id"), friends.c.active)
+)
+
+
 async def friend_rows(conn: AsyncConnection, user_id: int, since: int | None) -> Sequence[Row[Any]]:
-    stmt = select(friends).where(friends.c.user_id == user_id)
-    stmt = (
-        stmt.where(friends.c.active) if since is None else stmt.where(friends.c.updated_at > since)
-    )
-    return (await conn.execute(stmt.order_by(friends.c.since))).all()
+    params = {"user_id": user_id, "since": since}
+    return await _FRIEND_ROWS[since is not None].all(conn, params)
 
 
 async def friend_row(conn: AsyncConnection, user_id: int, friend_id: int) -> Row[Any] | None:
@@ -68,8 +81,7 @@ async def friend_row(conn: AsyncConnection, user_id: int, friend_id: int) -> Row
 
 
 async def friend_ids(conn: AsyncConnection, user_id: int) -> list[int]:
-    stmt = select(friends.c.friend_id).where(friends.c.user_id == user_id, friends.c.active)
-    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+    return [int(x) for x in await _FRIEND_IDS.scalars(conn, {"user_id": user_id})]
 
 
 async def set_friends_txn(conn: AsyncConnection, a: int, b: int, active: bool, now: int) -> None:
@@ -145,17 +157,27 @@ async def update_request_txn(
     await conn.execute(stmt.values(**values, updated_at=now))
 
 
+def _requests(with_since: bool) -> Hot:
+    me: BindParameter[int] = bindparam("user_id")
+    stmt = select(friend_requests).where(
+        or_(friend_requests.c.to_id == me, friend_requests.c.from_id == me)
+    )
+    if with_since:
+        stmt = stmt.where(friend_requests.c.updated_at > bindparam("since"))
+    else:
+        stmt = stmt.where(friend_requests.c.state == "pending")
+    return Hot(stmt.order_by(friend_requests.c.id.desc()).limit(500))
+
+
+_REQUESTS = {False: _requests(False), True: _requests(True)}
+
+
 async def requests_for(
     conn: AsyncConnection, user_id: int, since: int | None
 ) -> Sequence[Row[Any]]:
     """Requests to or from the user: pending ones, or all that changed since ``since``."""
-    who = or_(friend_requests.c.to_id == user_id, friend_requests.c.from_id == user_id)
-    stmt = select(friend_requests).where(who)
-    if since is None:
-        stmt = stmt.where(friend_requests.c.state == "pending")
-    else:
-        stmt = stmt.where(friend_requests.c.updated_at > since)
-    return (await conn.execute(stmt.order_by(friend_requests.c.id.desc()).limit(500))).all()
+    params = {"user_id": user_id, "since": since}
+    return await _REQUESTS[since is not None].all(conn, params)
 
 
 # -- blocks ----------------------------------------------------------------------------
@@ -179,11 +201,15 @@ async def block_between(conn: AsyncConnection, a: int, b: int) -> bool:
     return (await conn.execute(stmt)).first() is not None
 
 
+_BLOCKED_IDS = Hot(
+    select(blocks.c.blocked_id)
+    .where(blocks.c.user_id == bindparam("user_id"))
+    .order_by(blocks.c.created_at)
+)
+
+
 async def blocked_ids(conn: AsyncConnection, user_id: int) -> list[int]:
-    stmt = (
-        select(blocks.c.blocked_id).where(blocks.c.user_id == user_id).order_by(blocks.c.created_at)
-    )
-    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+    return [int(x) for x in await _BLOCKED_IDS.scalars(conn, {"user_id": user_id})]
 
 
 async def friended_by(conn: AsyncConnection, user_id: int, among: Sequence[int]) -> set[int]:
@@ -199,10 +225,12 @@ async def friended_by(conn: AsyncConnection, user_id: int, among: Sequence[int])
     return out
 
 
+_BLOCKER_IDS = Hot(select(blocks.c.user_id).where(blocks.c.blocked_id == bindparam("user_id")))
+
+
 async def blocker_ids(conn: AsyncConnection, user_id: int) -> list[int]:
     """Who has blocked this user."""
-    stmt = select(blocks.c.user_id).where(blocks.c.blocked_id == user_id)
-    return [int(x) for x in (await conn.execute(stmt)).scalars()]
+    return [int(x) for x in await _BLOCKER_IDS.scalars(conn, {"user_id": user_id})]
 
 
 async def add_block_txn(conn: AsyncConnection, blocker: int, blocked: int, now: int) -> bool:

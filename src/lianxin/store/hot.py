@@ -81,13 +81,37 @@ class Hot:
 
     async def first(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Row[Any] | None:
         """The first row or None (on SQLite a row that quacks like ``Row``)."""
-        raw = sqlite_raw(conn)
+        raw = await _raw_begun(conn)
         if raw is None:
             return (await conn.execute(self.stmt, params)).first()
         cur = raw.execute(self.sql, self._params(params))
         try:
             values = cur.fetchone()
             return None if values is None else cast("Row[Any]", self._make(values))
+        finally:
+            cur.close()
+
+    async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Row[Any]]:
+        """Every row (on SQLite rows that quack like ``Row``)."""
+        raw = await _raw_begun(conn)
+        if raw is None:
+            return list((await conn.execute(self.stmt, params)).all())
+        cur = raw.execute(self.sql, self._params(params))
+        try:
+            return [cast("Row[Any]", self._make(values)) for values in cur.fetchall()]
+        finally:
+            cur.close()
+
+    async def scalars(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
+        """The first column of every row."""
+        raw = await _raw_begun(conn)
+        if raw is None:
+            return list((await conn.execute(self.stmt, params)).scalars())
+        cur = raw.execute(self.sql, self._params(params))
+        try:
+            proc = self.procs[0]
+            rows = cur.fetchall()
+            return [proc(r[0]) for r in rows] if proc else [r[0] for r in rows]
         finally:
             cur.close()
 
@@ -110,4 +134,15 @@ def sqlite_raw(conn: AsyncConnection) -> Any:
     sync = conn.sync_connection
     if sync is None or sync.dialect.driver != _INLINE_DRIVER or not sync.in_transaction():
         return None
+    return sync.connection.dbapi_connection
+
+
+async def _raw_begun(conn: AsyncConnection) -> Any:
+    """Like ``sqlite_raw``, but a read scope's transaction is begun first if it has not
+    been (through SQLAlchemy, so the scope's later statements share its snapshot)."""
+    sync = conn.sync_connection
+    if sync is None or sync.dialect.driver != _INLINE_DRIVER:
+        return None
+    if not sync.in_transaction():
+        await conn.begin()
     return sync.connection.dbapi_connection
