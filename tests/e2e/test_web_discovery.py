@@ -224,15 +224,37 @@ def test_group_invite_link_and_approval(web_server: ServerThread, browser: Any) 
     expect(d.get_by_test_id("join-note")).to_contain_text("An admin will let you in")
     request = page.get_by_test_id("join-request").filter(has_text="Dave")
     expect(request).to_be_visible()
+    # The group's row in the chat list counts them for the admin, live.
+    row_badge = (
+        page.get_by_test_id("chat-row")
+        .filter(has_text="Hikers")
+        .get_by_test_id("join-requests-badge")
+    )
+    expect(row_badge).to_have_text("1")
     token = link.rsplit("/", 1)[-1]
     asked = erin_http.post(f"/api/v1/qr/{token}/join").json()["request"]
     expect(page.get_by_test_id("join-request")).to_have_count(2)
+    expect(row_badge).to_have_text("2")
     shoot(page, "49-join-requests")
+    # The chat's header shows the count too and leads to the requests in group info.
+    page.get_by_test_id("chat-row").filter(has_text="Hikers").click()
+    header_badge = page.get_by_test_id("header-join-requests")
+    expect(header_badge).to_have_text("2")
+    shoot(page, "49b-join-requests-badge")
+    # Another device of the owner learns the count when it connects.
+    o2 = open_signed_in(browser, web_server, owner, PHONE)
+    o2_row = o2.get_by_test_id("chat-row").filter(has_text="Hikers")
+    expect(o2_row.get_by_test_id("join-requests-badge")).to_have_text("2")
+    header_badge.click()
     # Decided on another device (or by another admin): it leaves this list live.
     owner_http.post(f"/api/v1/chats/{group}/join-requests/{asked['id']}/decline").raise_for_status()
     expect(page.get_by_test_id("join-request").filter(has_text="Erin")).to_have_count(0)
+    expect(row_badge).to_have_text("1")
     request.get_by_test_id("join-approve").click()
     expect(page.get_by_test_id("join-request")).to_have_count(0)
+    expect(row_badge).to_have_count(0)
+    expect(o2_row.get_by_test_id("join-requests-badge")).to_have_count(0)
+    o2.context.close()
     members = {m["id"] for m in owner_http.get(f"/api/v1/chats/{group}/members").json()}
     assert {carol["user"]["id"], dave["user"]["id"]} <= members
     assert erin["user"]["id"] not in members
@@ -243,6 +265,7 @@ def test_group_invite_link_and_approval(web_server: ServerThread, browser: Any) 
     b.get_by_test_id("invite-show").click()
     expect(b.get_by_test_id("invite-qr")).to_be_visible()
     expect(b.get_by_test_id("invite-revoke")).to_have_count(0)
+    expect(b.get_by_test_id("join-requests-badge")).to_have_count(0)  # not an admin
     for p in (page, c, d, b):
         p.context.close()
 
@@ -281,6 +304,8 @@ def test_block_from_the_chat_menu(web_server: ServerThread, browser: Any) -> Non
     a = open_signed_in(browser, web_server, alice, DESKTOP)
     b = open_signed_in(browser, web_server, bob, PHONE)
     row = a.get_by_test_id("chat-row").filter(has_text="Bob")
+    open_chat(a, "Bob")
+    expect(a.get_by_test_id("chat-subtitle")).to_have_text("online")  # Bob's page is open
 
     row.click(button="right")
     a.get_by_test_id("menu-block").click()
@@ -296,6 +321,9 @@ def test_block_from_the_chat_menu(web_server: ServerThread, browser: Any) -> Non
     shoot(a, "51-block-confirm")
     dialog.get_by_role("button", name="Block").click()
     expect(a.locator(".toast").filter(has_text="Bob")).to_be_visible()
+    # His presence goes at once (the server stops sending it), not at the next reload.
+    expect(a.get_by_test_id("chat-subtitle")).to_have_text("")
+    shoot(a, "51b-blocked-no-presence")
     assert [u["id"] for u in alice_http.get("/api/v1/blocks").json()] == [bob["user"]["id"]]
 
     open_chat(b, "Alice")

@@ -134,6 +134,9 @@ def test_app_shell_loads_offline(web_server: ServerThread, browser: Any) -> None
     assert "/index.html" in cached and any(p.startswith("/assets/index-") for p in cached)
     cdp = page.context.new_cdp_session(page)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Detached: while a second CDP session is attached, Chromium does not carry the emulated
+    # offline state into the reloaded document (navigator.onLine stays true there).
+    cdp.detach()
     assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
     manifest = alice_http.get("/manifest.webmanifest").json()
     sizes = {(i["sizes"], i["purpose"]) for i in manifest["icons"]}
@@ -148,7 +151,9 @@ def test_app_shell_loads_offline(web_server: ServerThread, browser: Any) -> None
     resp = page.reload()
     assert resp is not None and resp.from_service_worker  # the shell came from the worker
     expect(page.get_by_test_id("chat-title")).to_have_text("Bob")  # the cached chat
-    expect(page.get_by_test_id("conn-status")).to_be_visible()  # says it is not connected
+    bar = page.get_by_test_id("conn-status")
+    expect(bar).to_have_attribute("data-state", "offline")  # offline, not "connecting"
+    expect(bar).to_contain_text("Offline")
     send(page, "typed on the train")
     queued = page.get_by_test_id("message").filter(has_text="typed on the train")
     expect(queued.locator("[data-tick]")).to_have_attribute("data-tick", "queued")
@@ -273,4 +278,36 @@ def test_main_screens_light_and_dark(web_server: ServerThread, browser: Any) -> 
     shots(page, "me")
     page.get_by_test_id("device").first.scroll_into_view_if_needed()
     shots(page, "devices")
+    page.context.close()
+
+
+def test_me_opens_in_the_main_pane_on_desktop(web_server: ServerThread, browser: Any) -> None:
+    """Desktop: Me and its settings fill the main pane beside a menu (no "Select a chat");
+    a phone keeps the whole Me page in its tab."""
+    _, alice = rest_signup(web_server, "Alice")
+    page = open_signed_in(browser, web_server, alice, DESKTOP)
+    to_tab(page, "me")
+    pane = page.locator("main.pane")
+    expect(pane.get_by_test_id("me-page")).to_be_visible()
+    expect(pane.get_by_test_id("my-name")).to_have_text("Alice")
+    expect(page.get_by_text("Select a chat")).to_have_count(0)
+    expect(page.locator(".sidebar").get_by_test_id("me-profile-link")).to_have_attribute(
+        "aria-current", "page"
+    )
+    page.screenshot(path=str(ARTIFACTS / "q-me-desktop.png"))
+    page.locator(".sidebar").get_by_test_id("me-privacy-link").click()
+    expect(pane.get_by_test_id("privacy-settings")).to_be_visible()
+    expect(page.locator(".sidebar").get_by_test_id("me-privacy-link")).to_have_attribute(
+        "aria-current", "page"
+    )
+    page.screenshot(path=str(ARTIFACTS / "q-me-privacy-desktop.png"))
+
+    # The same window narrowed to a phone: Me is the tab itself, above the tab bar.
+    to_tab(page, "me")
+    page.set_viewport_size(PHONE)
+    sidebar = page.locator(".sidebar")
+    expect(sidebar.get_by_test_id("me-page")).to_be_visible()
+    expect(sidebar.get_by_test_id("me-profile-link")).to_have_count(0)
+    expect(page.get_by_test_id("nav-me")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "q-me-phone.png"))
     page.context.close()

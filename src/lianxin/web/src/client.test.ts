@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { Client } from "./client";
+import { barState, Client } from "./client";
 import { MemoryKV } from "./kv";
 import { FakeSocket } from "./test/fakes";
 
@@ -148,5 +148,72 @@ describe("Client and the server's settings", () => {
     await flush();
     expect(asked).toEqual(["10:5", "10:5"]);
     expect(client.readCounts.get(10, 5)?.read).toBe(2);
+  });
+});
+
+describe("The connection bar and the browser's network", () => {
+  it("says offline whenever the browser is, connecting / updating otherwise, nothing once online", () => {
+    expect(barState("connecting", false)).toBe("offline");
+    expect(barState("syncing", false)).toBe("offline");
+    expect(barState("connecting", true)).toBe("connecting");
+    expect(barState("syncing", true)).toBe("syncing");
+    expect(barState("online", false)).toBeNull();
+    expect(barState("stopped", false)).toBeNull();
+  });
+
+  it("says offline from the first frame of an offline start, and connecting once the network is back", () => {
+    let online = false;
+    const kv = new MemoryKV();
+    kv.setItem("lx.session", JSON.stringify({ token: "tok", userId: 1, deviceId: 1 }));
+    const client = new Client("http://x", "ws://x/ws", kv, (url) => new FakeSocket(url), () => online);
+    client.start();
+    expect(client.bar).toBe("offline");
+    FakeSocket.last().drop(); // the attempt fails; still offline
+    expect(client.bar).toBe("offline");
+    online = true;
+    client.setBrowserOnline(true); // the browser's online event: reconnect now
+    expect(client.bar).toBe("connecting");
+    FakeSocket.last().handshake({}, ME);
+    expect(client.bar).toBeNull();
+  });
+
+  it("notices the browser went offline without an event when a connect attempt fails", () => {
+    let online = true;
+    const kv = new MemoryKV();
+    kv.setItem("lx.session", JSON.stringify({ token: "tok", userId: 1, deviceId: 1 }));
+    const client = new Client("http://x", "ws://x/ws", kv, (url) => new FakeSocket(url), () => online);
+    client.start();
+    let renders = 0;
+    client.subscribe(() => renders++);
+    expect(client.bar).toBe("connecting");
+    online = false; // e.g. the page loaded before the browser's offline state reached it
+    FakeSocket.last().drop();
+    expect(client.bar).toBe("offline");
+    expect(renders).toBeGreaterThan(0); // the bar re-renders with the new text
+  });
+});
+
+describe("Join request badges", () => {
+  it("counts the pending requests of a group I run once online, and live after that", async () => {
+    const { client } = signedIn();
+    const asked: string[] = [];
+    client.api.call = (async (method: string, path: string) => {
+      asked.push(`${method} ${path}`);
+      return path === "/api/v1/chats/20/join-requests" ? [{ id: 3, chat: 20, state: "pending", user: { id: 9, name: "Ann", handle: null, bio: null } }] : [];
+    }) as typeof client.api.call;
+    const GROUP = { ...CHAT, id: 20, kind: "group", title: "Hike", peer: undefined, role: "admin" };
+    const ws = FakeSocket.last();
+    ws.handshake({ chats: [CHAT, GROUP] }, ME);
+    await flush();
+    expect(asked).toContain("GET /api/v1/chats/20/join-requests");
+    expect(asked).not.toContain("GET /api/v1/chats/10/join-requests"); // a direct chat
+    expect(client.joinRequests.count(20)).toBe(1);
+    let renders = 0;
+    client.subscribe(() => renders++);
+    ws.recv({ t: "join_request", request: { id: 4, chat: 20, state: "pending", user: { id: 8, name: "Bo", handle: null, bio: null } } });
+    expect(client.joinRequests.count(20)).toBe(2);
+    expect(renders).toBe(1);
+    ws.recv({ t: "join_request", request: { id: 3, chat: 20, state: "approved", user: { id: 9, name: "Ann", handle: null, bio: null } } });
+    expect(client.joinRequests.count(20)).toBe(1);
   });
 });

@@ -2,9 +2,11 @@
 // offline outbox and the local cache, wired together.
 import { Api, ApiError } from "./api";
 import { Connection, FrameError, type ConnStatus, type SocketLike } from "./connection";
+import { Discovery } from "./discovery";
 import { errorText } from "./errors";
 import { browserKV, readJSON, writeJSON, type KV } from "./kv";
 import { DEFAULT_WINDOWS, windowsFrom, type Windows } from "./limits";
+import { JoinRequestCounts } from "./joinrequests";
 import { isPermanent, newClientId, Outbox } from "./outbox";
 import { ReadCounts } from "./readcounts";
 import { Store, type State } from "./store";
@@ -54,6 +56,20 @@ export function deviceName(ua = typeof navigator === "undefined" ? "" : navigato
   return `Web · ${browser}${os ? ` on ${os}` : ""}`;
 }
 
+/** What the connection bar says: nothing once online, "offline" whenever the browser is. */
+export type BarState = "offline" | "connecting" | "syncing" | null;
+
+export function barState(status: ConnStatus, browserOnline: boolean): BarState {
+  if (status === "online" || status === "stopped") return null;
+  if (!browserOnline) return "offline";
+  return status;
+}
+
+/** The browser's own idea of the network (Node and old browsers: assume online). */
+function navigatorOnline(): boolean {
+  return typeof navigator === "undefined" || navigator.onLine !== false;
+}
+
 export function wsUrl(loc: { protocol: string; host: string }): string {
   return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}/ws`;
 }
@@ -68,8 +84,12 @@ export class Client {
   authError: string | null = null;
   /** "Read by N" of my group messages on screen, re-read when the server says so. */
   readCounts: ReadCounts;
+  /** Pending join requests of the groups I run (badges on their row and header). */
+  joinRequests: JoinRequestCounts;
   /** The server's recall / edit windows (from its welcome frame, kept for offline starts). */
   windows: Windows;
+  /** The browser says it has a network (navigator.onLine, then its online/offline events). */
+  browserOnline: boolean;
   private sync: SyncState | null = null;
   private conn: Connection | null = null;
   private kv: KV;
@@ -89,11 +109,14 @@ export class Client {
     private socketUrl = typeof location === "undefined" ? "ws://127.0.0.1/ws" : wsUrl(location),
     kv?: KV,
     private createSocket?: (url: string) => SocketLike,
+    private isOnline: () => boolean = navigatorOnline,
   ) {
     this.kv = kv ?? browserKV();
+    this.browserOnline = isOnline();
     this.session = readJSON<Session | null>(this.kv, SESSION_KEY, null);
     this.api = new Api(base, this.session?.token ?? null, undefined, () => this.lostAuth());
     this.readCounts = new ReadCounts((chat, seq) => this.api.reads(chat, seq));
+    this.joinRequests = new JoinRequestCounts((chat) => new Discovery(this.api).joinRequests(chat));
     this.windows = readJSON<Windows>(this.kv, "lx.windows", DEFAULT_WINDOWS);
     this.store.subscribe(() => {
       this.scheduleCache();
@@ -122,6 +145,20 @@ export class Client {
 
   get state(): State {
     return this.store.state;
+  }
+
+  /** The connection bar's state (null: no bar). */
+  get bar(): BarState {
+    return barState(this.status, this.browserOnline);
+  }
+
+  /** The browser's network came or went (its events, or a re-read after a failed connect). */
+  setBrowserOnline(online: boolean): void {
+    if (online === this.browserOnline) return;
+    this.browserOnline = online;
+    if (online) this.conn?.kick();
+    else this.conn?.drop();
+    this.changed();
   }
 
   // -- session --------------------------------------------------------------------------
@@ -157,10 +194,12 @@ export class Client {
       sync: this.sync,
       onFrame: (f) => this.onFrame(f),
       onStatus: (s) => this.onStatus(s),
+      onClosed: () => this.setBrowserOnline(this.isOnline()),
       onAuthLost: () => this.lostAuth(),
       createSocket: this.createSocket,
     });
     this.status = this.conn.status; // "connecting…" shows from the first frame, even offline
+    this.browserOnline = this.isOnline(); // "offline" instead, from the first frame
     this.conn.start();
     if (typeof window !== "undefined") {
       window.addEventListener("online", this.onOnline);
@@ -170,14 +209,9 @@ export class Client {
     }
   }
 
-  private onOnline = () => {
-    this.conn?.kick();
-    this.changed(); // the bar's "offline" / "connecting…" text follows the browser
-  };
-  private onOffline = () => {
-    this.conn?.drop();
-    this.changed();
-  };
+  // The bar's "offline" / "connecting…" text follows the browser.
+  private onOnline = () => this.setBrowserOnline(true);
+  private onOffline = () => this.setBrowserOnline(false);
   private onVisibility = () => {
     if (document.visibilityState === "visible") {
       this.conn?.kick();
@@ -212,6 +246,7 @@ export class Client {
     this.api.token = null;
     this.status = "stopped";
     this.outbox = new Outbox();
+    this.joinRequests.clear();
     if (typeof window !== "undefined") {
       window.removeEventListener("online", this.onOnline);
       window.removeEventListener("offline", this.onOffline);
@@ -225,12 +260,15 @@ export class Client {
 
   private onStatus(status: ConnStatus): void {
     this.status = status;
+    // An event may have fired before this page listened (an offline reload): re-read.
+    this.browserOnline = this.isOnline();
     if (status === "syncing") {
       this.windows = windowsFrom(this.conn?.welcome, this.windows);
       writeJSON(this.kv, "lx.windows", this.windows);
     }
     if (status === "online") {
       this.readCounts.refreshAll();
+      void this.joinRequests.refresh(Object.values(this.store.state.chats)).then(() => this.changed());
       void this.flush();
       const active = this.store.activeChat;
       if (active) this.markRead(active);
@@ -246,6 +284,10 @@ export class Client {
     }
     if (frame.t === "pong" || frame.t === "welcome" || frame.t === "synced" || frame.t === "ok") return;
     if (frame.t === "reads") return this.readCounts.changed(frame.chat, frame.after, frame.upto);
+    if (frame.t === "join_request") {
+      if (this.joinRequests.apply(frame)) this.changed();
+      return;
+    }
     const res = this.store.apply(frame);
     for (const cid of res.mine) {
       if (this.outbox.remove(cid)) this.inFlight.delete(cid);

@@ -47,6 +47,8 @@ export interface ConnectionOptions {
   sync: SyncState;
   onFrame: (frame: ServerFrame) => void;
   onStatus?: (status: ConnStatus) => void;
+  /** A socket closed or could not be made (a retry is scheduled unless stopped). */
+  onClosed?: () => void;
   /** The server refused the token or signed this device out: do not reconnect. */
   onAuthLost?: (code: number) => void;
   createSocket?: (url: string) => SocketLike;
@@ -189,6 +191,7 @@ export class Connection {
         : (new WebSocket(this.opts.url) as unknown as SocketLike);
     } catch {
       this.scheduleRetry();
+      this.opts.onClosed?.();
       return;
     }
     this.ws = ws;
@@ -273,6 +276,7 @@ export class Connection {
       return;
     }
     if (!this.stopped) this.scheduleRetry();
+    this.opts.onClosed?.();
   }
 
   private scheduleRetry(): void {

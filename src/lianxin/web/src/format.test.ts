@@ -48,6 +48,7 @@ describe("times", () => {
     expect(presenceText({ user: 1, online: true, last_seen: null }, now)).toBe("online");
     expect(presenceText({ user: 1, online: false, last_seen: now - 5 * 60_000 }, now)).toBe("last seen 5 min ago");
     expect(presenceText({ user: 1, online: false, last_seen: null }, now)).toBe("last seen recently");
+    expect(presenceText({ user: 1, online: null, last_seen: null }, now)).toBe(""); // hidden from me
   });
 });
 

@@ -54,7 +54,7 @@ export function relative(ms: number, now = Date.now()): string {
 }
 
 export function presenceText(p: PresenceInfo | undefined, now = Date.now()): string {
-  if (!p) return "";
+  if (!p || p.online === null) return ""; // unknown, or hidden from me
   if (p.online) return t("presence.online");
   if (!p.last_seen) return t("presence.recently");
   if (sameDay(p.last_seen, now)) {

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { presenceText } from "./format";
 import { mergeEvents, sortChats, Store } from "./store";
 import type { ChatEvent, ChatSummary } from "./types";
 
@@ -141,6 +142,18 @@ describe("Store", () => {
     expect(store.chatTitle(store.state.chats[10])).toBe("Robert");
     store.apply({ t: "friend", user: { id: 3 }, active: false });
     expect(store.friendList().map((f) => f.name)).toEqual(["Robert"]);
+  });
+
+  it("forgets a blocked person's presence at once and asks again after an unblock", () => {
+    store.apply({ t: "presence", user: 2, online: true, last_seen: null });
+    expect(presenceText(store.state.presence[2])).toBe("online");
+    store.apply({ t: "block", user: 2, blocked: true }); // from this or another of my devices
+    expect(store.state.presence[2].online).toBeNull(); // hidden: nothing shown, nothing to ask
+    expect(presenceText(store.state.presence[2])).toBe("");
+    store.apply({ t: "block", user: 2, blocked: false });
+    expect(store.state.presence[2]).toBeUndefined(); // unknown: the screen asks again
+    store.apply({ t: "presence_list", users: [{ user: 2, online: null, last_seen: null }] });
+    expect(presenceText(store.state.presence[2])).toBe(""); // the server hides it (their setting)
   });
 
   it("renames groups from system events and learns names from them", () => {

@@ -269,6 +269,9 @@ export class Store {
       case "presence_list":
         for (const p of frame.users as PresenceInfo[]) s.presence[p.user] = p;
         break;
+      case "block":
+        this.blockChanged(frame.user as number, !!frame.blocked);
+        break;
       case "request":
         this.upsertRequest(frame.request as FriendRequest);
         break;
@@ -561,6 +564,15 @@ export class Store {
     if (pending?.mention_all) ev.mention_all = true;
     const existing = this.findEvent(ack.chat, ack.seq);
     this.insertEvents(ack.chat, [existing ? { ...ev, ...existing } : ev], emptyResult(), false);
+    this.emit();
+  }
+
+  /** I blocked (or unblocked) someone: the server stops (or resumes) telling me their
+   * presence, so what was last shown goes at once. Blocked: hidden, as the server's
+   * `online: null` (nothing to ask again); unblocked: unknown, asked again when shown. */
+  blockChanged(user: number, blocked: boolean): void {
+    if (blocked) this.state.presence[user] = { user, online: null, last_seen: null };
+    else delete this.state.presence[user];
     this.emit();
   }
 

@@ -117,7 +117,8 @@ export interface FriendRequest {
 
 export interface PresenceInfo {
   user: number;
-  online: boolean;
+  /** null: hidden from me (their last-seen setting, or a block either way). */
+  online: boolean | null;
   last_seen: number | null;
 }
 

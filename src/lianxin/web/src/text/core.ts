@@ -137,6 +137,7 @@ export const en = {
   "group.no_more_friends": "All your friends are already here.",
 
   "me.title": "Me",
+  "me.profile": "Profile, devices and language",
   "me.name": "Name",
   "me.handle": "Lianxin ID",
   "me.handle_hint": "4–32 letters, digits or _, starting with a letter",
@@ -425,6 +426,7 @@ export const zh: Record<keyof typeof en, string> = {
   "group.no_more_friends": "你的好友都已在群里。",
 
   "me.title": "我",
+  "me.profile": "个人资料、设备和语言",
   "me.name": "名字",
   "me.handle": "连信号",
   "me.handle_hint": "4–32 位字母、数字或下划线，以字母开头",

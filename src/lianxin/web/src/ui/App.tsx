@@ -14,17 +14,16 @@ import { BotProfile } from "./BotPages";
 import { OfficialDirectory, OfficialProfile } from "./Official";
 import { OfficialInbox, OfficialInboxChat } from "./OfficialInbox";
 import { NewGroup } from "./NewGroup";
-import { MePage } from "./Me";
+import { MeMenu, MePage } from "./Me";
 import { SignIn } from "./SignIn";
-import { useClient, useRoute, type Route } from "./hooks";
+import { useClient, useRoute, useWide, type Route } from "./hooks";
 
 function ConnectionBar({ client }: { client: Client }) {
-  const s = client.status;
-  if (s === "online" || s === "stopped") return null;
-  const offline = typeof navigator !== "undefined" && navigator.onLine === false;
-  const text = offline ? t("conn.offline") : s === "syncing" ? t("conn.syncing") : t("conn.connecting");
+  const bar = client.bar;
+  if (bar === null) return null;
+  const text = bar === "offline" ? t("conn.offline") : bar === "syncing" ? t("conn.syncing") : t("conn.connecting");
   return (
-    <div class={`conn-bar conn-${offline ? "offline" : s}`} role="status" aria-live="polite" data-testid="conn-status">
+    <div class={`conn-bar conn-${bar}`} role="status" aria-live="polite" data-testid="conn-status" data-state={bar}>
       <span class="spinner" aria-hidden="true" />
       {text}
     </div>
@@ -85,6 +84,7 @@ function Placeholder() {
 export function App({ client }: { client: Client }) {
   useClient(client);
   const route = useRoute();
+  const wide = useWide();
   if (!client.signedIn) return <SignIn client={client} />;
   const tab = tabOf(route);
   const detail = route.name === "chat" || route.name === "info" || route.name === "add" || route.name === "import" || route.name === "user" || route.name === "group" || route.name === "official" || route.name === "account" || route.name === "inbox" || route.name === "bot" || route.name === "suggestions" || route.name === "nearby" || route.name === "scan" || route.name === "qr" || route.name === "privacy";
@@ -135,6 +135,10 @@ export function App({ client }: { client: Client }) {
     case "privacy":
       main = <PrivacySettings client={client} />;
       break;
+    case "me":
+      // Wide: Me opens beside its menu; a phone shows it in the tab itself.
+      main = wide ? <MePage client={client} inPane /> : <Placeholder />;
+      break;
     default:
       main = <Placeholder />;
   }
@@ -147,7 +151,7 @@ export function App({ client }: { client: Client }) {
         <div class="sidebar-body">
           {tab === "chats" ? <ChatList key={route.name === "archived" ? "archived" : "chats"} client={client} activeChat={activeChat} archived={route.name === "archived"} /> : null}
           {tab === "friends" ? <FriendsTab client={client} route={route} /> : null}
-          {tab === "me" ? <MePage client={client} /> : null}
+          {tab === "me" ? wide ? <MeMenu client={client} active={route.name} /> : <MePage client={client} /> : null}
         </div>
         <Nav client={client} tab={tab} />
       </aside>

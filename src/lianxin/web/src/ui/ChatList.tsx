@@ -4,7 +4,7 @@ import { listTime, preview } from "../format";
 import { t } from "../i18n";
 import type { ChatSummary } from "../types";
 import { BlockConfirm, ChatMenu } from "./ChatMenu";
-import { Avatar, Icon, PaneHeader } from "./common";
+import { Avatar, Icon, JoinRequestsBadge, PaneHeader } from "./common";
 import { below, useLongPress, type MenuPos } from "./Menu";
 
 function ChatRow({ client, chat, active, onMenu }: { client: Client; chat: ChatSummary; active: boolean; onMenu: (chat: ChatSummary, at: MenuPos) => void }) {
@@ -15,6 +15,7 @@ function ChatRow({ client, chat, active, onMenu }: { client: Client; chat: ChatS
   const lastPending = pending[pending.length - 1];
   const typing = chat.active && store.typingIn(chat.id).length > 0;
   const mentioned = store.mentionIn(chat.id) !== undefined;
+  const asking = client.joinRequests.count(chat.id);
   const press = useLongPress((at) => onMenu(chat, at));
   let line = preview(store.lastShown(chat), store.myId, nameOf, chat.kind === "group");
   if (lastPending && (!chat.last || lastPending.ts >= chat.last.ts)) line = lastPending.text;
@@ -56,6 +57,7 @@ function ChatRow({ client, chat, active, onMenu }: { client: Client; chat: ChatS
                   <Icon name="pin" size={16} title={t("chats.pinned")} />
                 </span>
               ) : null}
+              {asking > 0 ? <JoinRequestsBadge n={asking} /> : null}
               {chat.unread > 0 ? (
                 <span class={`badge${chat.muted ? " muted" : ""}`} data-testid="unread">
                   {chat.unread > 99 ? "99+" : chat.unread}

@@ -7,7 +7,7 @@ import { mentionsMe } from "../mentions";
 import { isSilent } from "../store";
 import { forwardable, picked, prune, toggle } from "../selection";
 import type { ChatEvent, ChatSummary, PendingSend, SystemData } from "../types";
-import { Avatar, Icon, PaneHeader } from "./common";
+import { Avatar, Icon, JoinRequestsBadge, PaneHeader } from "./common";
 import { botSubtitle } from "./BotPages";
 import { Composer } from "./Composer";
 import { Confirm } from "./Dialog";
@@ -320,6 +320,7 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
   }
 
   const title = store.chatTitle(chat);
+  const asking = client.joinRequests.count(chat.id);
   let subtitle = "";
   if (typingUsers.length) {
     subtitle = chat.kind === "direct" ? t("msg.typing") : t("msg.typing_name", { name: typingUsers.map((u) => store.userName(u)).join(t("sys.and")) });
@@ -385,6 +386,11 @@ export function Conversation({ client, chatId }: { client: Client; chatId: numbe
         subtitle={<span class={typingUsers.length ? "typing" : ""} data-testid="chat-subtitle">{subtitle}</span>}
         back="/chats"
       >
+        {asking > 0 ? (
+          <a class="header-badge" href={`#/chat/${chatId}/info`} data-testid="header-join-requests">
+            <JoinRequestsBadge n={asking} />
+          </a>
+        ) : null}
         <a class="icon-btn" href={`#/chat/${chatId}/info`} aria-label={t("group.info")} title={t("group.info")} data-testid="chat-info">
           <Icon name="info" />
         </a>

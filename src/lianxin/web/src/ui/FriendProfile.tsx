@@ -56,6 +56,7 @@ export function ReportDialog({ client, userId, name, onClose }: { client: Client
 export async function setBlocked(client: Client, userId: number, name: string, on: boolean): Promise<boolean> {
   try {
     await new Discovery(client.api).block(userId, on);
+    client.store.blockChanged(userId, on); // this device at once; the others by the `block` frame
     client.toast(t(on ? "ct.blocked" : "ct.unblocked", { name }));
     return on;
   } catch (e) {

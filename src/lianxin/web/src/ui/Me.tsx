@@ -4,11 +4,51 @@ import { errorText } from "../errors";
 import { relative } from "../format";
 import { LANGS, getLang, setLang, t, type Lang } from "../i18n";
 import type { Device } from "../types";
-import { Avatar, Icon } from "./common";
+import { Avatar, Icon, PaneHeader } from "./common";
 import { Confirm } from "./Dialog";
 import { MyQr } from "./MyQr";
 
-export function MePage({ client }: { client: Client }) {
+/** The Me tab's sidebar on a wide window: my card and the settings pages, which open
+ * in the main pane (a phone shows the whole Me page in the tab instead). */
+export function MeMenu({ client, active }: { client: Client; active: string }) {
+  const me = client.store.state.me;
+  const item = (route: string, href: string, icon: string, label: string, testId: string) => (
+    <a class={`quick${active === route ? " active" : ""}`} href={href} aria-current={active === route ? "page" : undefined} data-testid={testId}>
+      <span class="quick-icon">
+        <Icon name={icon} />
+      </span>
+      {label}
+    </a>
+  );
+  return (
+    <section class="list-section" aria-label={t("me.title")}>
+      <header class="sidebar-header">
+        <h1>{t("me.title")}</h1>
+      </header>
+      <div class="scroll">
+        {me ? (
+          <div class="me-head me-card">
+            <Avatar id={me.id} name={me.name} size={48} />
+            <div>
+              <h2>{me.name}</h2>
+              <div class="muted small">
+                {t("me.handle")}: {me.handle ?? t("me.handle_none")}
+              </div>
+            </div>
+          </div>
+        ) : null}
+        <div class="quick-actions">
+          {item("me", "#/me", "device", t("me.profile"), "me-profile-link")}
+          {item("privacy", "#/privacy", "select", t("ct.privacy"), "me-privacy-link")}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** My profile, QR code, language, devices and sign-out: in the Me tab on a phone, in the
+ * main pane (`inPane`) on a wide window. */
+export function MePage({ client, inPane = false }: { client: Client; inPane?: boolean }) {
   const me = client.store.state.me;
   const [name, setName] = useState(me?.name ?? "");
   const [handle, setHandle] = useState(me?.handle ?? "");
@@ -62,12 +102,8 @@ export function MePage({ client }: { client: Client }) {
       client.toast(errorText(err));
     }
   };
-  return (
-    <section class="list-section" aria-label={t("me.title")}>
-      <header class="sidebar-header">
-        <h1>{t("me.title")}</h1>
-      </header>
-      <div class="scroll me-page">
+  const body = (
+      <div class={`scroll me-page${inPane ? " page-body" : ""}`} data-testid="me-page">
         <div class="me-head">
           <Avatar id={me.id} name={me.name} size={64} />
           <div>
@@ -176,6 +212,21 @@ export function MePage({ client }: { client: Client }) {
           {t("me.sign_out")}
         </button>
       </div>
+  );
+  if (inPane) {
+    return (
+      <div class="page" aria-label={t("me.title")}>
+        <PaneHeader title={t("me.title")} />
+        {body}
+      </div>
+    );
+  }
+  return (
+    <section class="list-section" aria-label={t("me.title")}>
+      <header class="sidebar-header">
+        <h1>{t("me.title")}</h1>
+      </header>
+      {body}
     </section>
   );
 }

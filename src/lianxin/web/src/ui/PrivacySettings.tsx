@@ -46,6 +46,7 @@ export function PrivacySettings({ client }: { client: Client }) {
   const unblock = async (u: User) => {
     try {
       await api.block(u.id, false);
+      client.store.blockChanged(u.id, false);
       setBlocked(blocked.filter((x) => x.id !== u.id));
       client.toast(t("ct.unblocked", { name: u.name }));
     } catch (e) {

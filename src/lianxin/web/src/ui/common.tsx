@@ -56,6 +56,17 @@ export function Icon({ name, size = 22, title }: { name: keyof typeof PATHS | st
   );
 }
 
+/** Join requests waiting for me (an owner or admin) in this group. */
+export function JoinRequestsBadge({ n }: { n: number }) {
+  const label = t("ct.join_requests_n", { n });
+  return (
+    <span class="badge asking" title={label} aria-label={label} data-testid="join-requests-badge">
+      <Icon name="addUser" size={12} />
+      {n > 99 ? "99+" : n}
+    </span>
+  );
+}
+
 export function PaneHeader({ title, subtitle, back, children }: { title: ComponentChildren; subtitle?: ComponentChildren; back?: string; children?: ComponentChildren }) {
   return (
     <header class="pane-header">

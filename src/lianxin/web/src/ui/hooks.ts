@@ -82,6 +82,23 @@ export function go(path: string): void {
   if (location.hash !== `#${path}`) location.hash = path;
 }
 
+/** The two-pane layout's breakpoint (styles.css: under 760px one pane shows at a time). */
+export const WIDE_QUERY = "(min-width: 760px)";
+
+/** True while the window is wide enough for the sidebar and the main pane side by side. */
+export function useWide(): boolean {
+  const query = typeof matchMedia === "undefined" ? null : matchMedia(WIDE_QUERY);
+  const [wide, setWide] = useState(query?.matches ?? true);
+  useEffect(() => {
+    if (!query) return;
+    const on = () => setWide(query.matches);
+    on();
+    query.addEventListener("change", on);
+    return () => query.removeEventListener("change", on);
+  }, []);
+  return wide;
+}
+
 /** Re-render every `ms` while `active` (relative times, typing expiry). */
 export function useTicker(ms: number, active = true): number {
   const [now, setNow] = useState(Date.now());

@@ -1,0 +1,61 @@
+// How many join requests wait in each group I own or run, for the badges on its chat row
+// and header. Read from the server when the connection comes up (frames missed offline
+// are not replayed), then kept live by the `join_request` frames sent to admins.
+import type { ChatSummary, ServerFrame } from "./types";
+
+interface Shaped {
+  id: number;
+  chat: number;
+  state: string;
+}
+
+export function runsGroup(chat: ChatSummary): boolean {
+  return chat.kind === "group" && chat.active && (chat.role === "owner" || chat.role === "admin");
+}
+
+export class JoinRequestCounts {
+  /** chat -> ids of its pending requests */
+  private pending = new Map<number, Set<number>>();
+
+  constructor(private load: (chat: number) => Promise<Shaped[]>) {}
+
+  count(chat: number): number {
+    return this.pending.get(chat)?.size ?? 0;
+  }
+
+  /** A `join_request` frame (filed, approved or declined); true when a count changed. */
+  apply(frame: ServerFrame): boolean {
+    const r = frame.t === "join_request" ? (frame.request as Shaped | undefined) : undefined;
+    if (!r || typeof r.chat !== "number" || typeof r.id !== "number") return false;
+    const ids = this.pending.get(r.chat) ?? new Set<number>();
+    const before = ids.size;
+    if (r.state === "pending") ids.add(r.id);
+    else ids.delete(r.id);
+    if (ids.size) this.pending.set(r.chat, ids);
+    else this.pending.delete(r.chat);
+    return ids.size !== before;
+  }
+
+  /** Re-read the groups I run; forget the rest (left, or no longer an admin). */
+  async refresh(chats: ChatSummary[]): Promise<void> {
+    const mine = chats.filter(runsGroup);
+    const keep = new Set(mine.map((c) => c.id));
+    for (const chat of [...this.pending.keys()]) if (!keep.has(chat)) this.pending.delete(chat);
+    await Promise.all(
+      mine.map(async (c) => {
+        try {
+          const list = await this.load(c.id);
+          const ids = new Set(list.filter((r) => r.state === "pending").map((r) => r.id));
+          if (ids.size) this.pending.set(c.id, ids);
+          else this.pending.delete(c.id);
+        } catch {
+          // best effort: the frames still keep what is known up to date
+        }
+      }),
+    );
+  }
+
+  clear(): void {
+    this.pending.clear();
+  }
+}
