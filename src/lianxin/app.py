@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,6 +34,7 @@ from lianxin.config import Settings
 from lianxin.errors import Code, LianxinError
 from lianxin.gateway.hub import Hub
 from lianxin.gateway.session import Session
+from lianxin.gateway.wire import Message, Receive, Send, Socket
 from lianxin.media.storage import create_blob_store
 from lianxin.platform import native as bot_native
 from lianxin.platform.telegram import router as telegram_router
@@ -52,7 +53,9 @@ WEB_DIST = Path(__file__).parent / "web" / "dist"
 # small JSON that one envelope encodes once for every recipient; per-message deflate
 # would compress it again per connection and keep ~64 KiB of zlib state per socket.
 # Heartbeats are the protocol's own ``ping`` frames, so WebSocket pings are off.
+# ``ws``: uvicorn's websockets protocol with direct pre-framed writes (gateway/protocol.py).
 UVICORN_OPTIONS: dict[str, Any] = {
+    "ws": "lianxin.gateway.protocol:WireProtocol",
     "ws_max_size": 1024 * 1024,
     "ws_ping_interval": None,
     "ws_per_message_deflate": False,
@@ -65,6 +68,21 @@ _HTTP_CODES = {
     404: Code.not_found,
     405: Code.bad_request,
 }
+
+
+class LianxinApp(FastAPI):
+    """FastAPI, except that the gateway socket ``/ws`` is served before its routing.
+
+    A connection then holds no Starlette ``WebSocket``, no middleware exit stacks and no
+    route coroutines for its whole life: a few KiB per idle connection.
+    """
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == scope.get("root_path", "") + "/ws":
+            state = self.state
+            await Session(Socket(scope, receive, send), state.services, state.hub).run()
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -115,7 +133,7 @@ def create_app(
             await db.close()
             await blob_store.close()
 
-    app = FastAPI(
+    app = LianxinApp(
         title="Lianxin",
         version=__version__,
         description="REST API of the Lianxin messaging server. Realtime delivery is the "
@@ -146,10 +164,6 @@ def create_app(
     ):
         app.include_router(module.router)
     _install_error_handlers(app)
-
-    @app.websocket("/ws")
-    async def gateway(ws: WebSocket) -> None:
-        await Session(ws, app.state.services, app.state.hub).run()
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:

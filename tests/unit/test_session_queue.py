@@ -6,29 +6,34 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from starlette.websockets import WebSocketState
+import orjson
 
 from lianxin.events.envelope import Envelope
 from lianxin.gateway.session import CLOSE_TOO_SLOW, Session
+from lianxin.gateway.wire import Outbound, Socket
 from tests.harness import test_settings
 
 
-class StuckSocket:
-    """A WebSocket whose peer never reads: every send blocks forever."""
-
-    application_state = 1  # WebSocketState.CONNECTED
+class StuckSocket(Socket):
+    """A plain ASGI WebSocket whose peer never reads: every send blocks forever."""
 
     def __init__(self) -> None:
+        super().__init__({"type": "websocket"}, self._receive, self._send_message)
+        self.accepted = True
         self.sent: list[str] = []
         self.closed_with: tuple[int, str] | None = None
         self.release = asyncio.Event()
 
-    async def send_text(self, text: str) -> None:
-        self.sent.append(text)
-        await self.release.wait()
+    async def _receive(self) -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError
 
-    async def close(self, code: int, reason: str) -> None:
-        self.closed_with = (code, reason)
+    async def _send_message(self, message: Any) -> None:
+        if message["type"] == "websocket.close":
+            self.closed_with = (message["code"], message["reason"])
+            return
+        self.sent.append(message["text"])
+        await self.release.wait()
 
 
 class FakeServices:
@@ -47,25 +52,24 @@ async def test_deliver_never_blocks_and_overflow_sheds_the_session() -> None:
     assert session._writer is None and session.out is None  # idle: no task, no queue
     env = Envelope(frame=b"{}")  # not a chat event: no seq to order or deduplicate by
     for _ in range(4):
-        session.deliver(env, "{}")
+        session.deliver(env, Outbound(b"{}"))
     writer = session._writer
     assert writer is not None  # started by the first frame
     await asyncio.sleep(0)  # the writer takes one frame and blocks on the socket
     assert len(ws.sent) == 1 and session.closing is None
     for _ in range(2):
-        session.deliver(env, "{}")  # queue back at its bound: the next one overflows
+        session.deliver(env, Outbound(b"{}"))  # queue back at its bound: the next overflows
     assert session.closing is not None and session.closing[0] == CLOSE_TOO_SLOW
     assert session.pending() == 0  # the backlog is dropped
     await asyncio.sleep(0)
     assert writer.cancelled()
-    session.deliver(env, "{}")  # a shed session ignores further traffic
+    session.deliver(env, Outbound(b"{}"))  # a shed session ignores further traffic
     assert session.pending() == 0 and session._writer is None
 
 
 async def test_writer_ends_when_the_queue_is_empty() -> None:
     session, ws = make_session(limit=10)
     ws.release.set()  # a socket that takes frames at once
-    ws.application_state = WebSocketState.CONNECTED  # type: ignore[assignment]
     session.send({"t": "a"})
     session.send({"t": "b"})
     writer = session._writer
@@ -73,17 +77,13 @@ async def test_writer_ends_when_the_queue_is_empty() -> None:
     await writer
     assert ws.sent == ['{"t":"a"}', '{"t":"b"}']
     assert session._writer is None and session.out is None and ws.closed_with is None
-    session.close_soon(4002, "signed out")  # closing starts a writer that closes the socket
-    assert session._writer is not None
-    await session._writer
-    assert ws.closed_with == (4002, "signed out")
 
 
 async def test_catch_up_buffer_is_bounded_too() -> None:
     session, _ = make_session(limit=3)
     session.buffer = []
     for seq in range(1, 5):
-        session.deliver(Envelope(frame=b"{}", chat=1, seq=seq), "{}")
+        session.deliver(Envelope(frame=b"{}", chat=1, seq=seq), Outbound(b"{}"))
     assert session.closing is not None and session.closing[0] == CLOSE_TOO_SLOW
     assert len(session.buffer) == 3
 
@@ -93,7 +93,67 @@ async def test_frames_queue_in_order() -> None:
     for i in range(5):
         session.send({"t": "ev", "seq": i})
     assert session.out is not None
-    got: list[Any] = list(session.out)
-    assert got == [f'{{"t":"ev","seq":{i}}}' for i in range(5)]
+    got = [out.json for out in session.out]
+    assert got == [f'{{"t":"ev","seq":{i}}}'.encode() for i in range(5)]
     assert session._writer is not None
     session._writer.cancel()
+
+
+class FakeDirect:
+    """The ``lianxin.wire`` extension over a transport that can fill up."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.room = asyncio.Event()
+        self.room.set()
+
+    def wire_paused(self) -> bool:
+        return not self.room.is_set()
+
+    def wire_write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    async def wire_drain(self) -> None:
+        await self.room.wait()
+
+
+def direct_session(limit: int) -> tuple[Session, FakeDirect]:
+    wire = FakeDirect()
+    sock = StuckSocket()
+    sock.direct = wire
+    return Session(sock, FakeServices(limit), hub=None), wire  # type: ignore[arg-type]
+
+
+def payloads(wire: FakeDirect) -> list[int]:
+    """The seq in each written frame (a 2-byte header: these frames are short)."""
+    return [orjson.loads(data[2:])["seq"] for data in wire.written]
+
+
+async def test_direct_writes_need_no_task_and_keep_order_across_a_full_socket() -> None:
+    session, wire = direct_session(limit=10)
+    shared = Outbound(b'{"seq":1}')
+    session.deliver(Envelope(frame=shared.json, chat=1, seq=1), shared)
+    assert session._writer is None and session.out is None  # written at once
+    assert wire.written == [shared.framed] and shared.framed[:2] == b"\x81\x09"
+    wire.room.clear()  # the transport is above its high-water mark
+    for seq in (2, 3):
+        session.deliver(Envelope(frame=b"", chat=1, seq=seq), Outbound(b'{"seq":%d}' % seq))
+    assert session.pending() == 2 and session._writer is not None
+    wire.room.set()
+    session.deliver(Envelope(frame=b"", chat=1, seq=4), Outbound(b'{"seq":4}'))  # queued too
+    await session._writer
+    assert payloads(wire) == [1, 2, 3, 4] and session.out is None
+    session.deliver(Envelope(frame=b"", chat=1, seq=5), Outbound(b'{"seq":5}'))
+    assert payloads(wire) == [1, 2, 3, 4, 5] and session._writer is None
+
+
+async def test_direct_writer_stuck_on_a_full_socket_is_shed() -> None:
+    session, wire = direct_session(limit=3)
+    wire.room.clear()
+    for seq in range(1, 5):
+        session.deliver(Envelope(frame=b"", chat=1, seq=seq), Outbound(b'{"seq":%d}' % seq))
+    assert session.closing is not None and session.closing[0] == CLOSE_TOO_SLOW
+    assert session.pending() == 0 and session._writer is None
+    wire.room.set()
+    await asyncio.sleep(0)
+    assert wire.written == []  # nothing after the shed, and nothing out of order

@@ -118,7 +118,7 @@ def _items(opts: BenchOptions, seeded: Seeded) -> list[tuple[Any, ...]]:
     if s in ("direct", "resume"):
         return [(t[2 * i], t[2 * i + 1], c) for i, c in enumerate(seeded.pair_chats)]
     if s == "group":
-        return [(tok, i < opts.senders) for i, tok in enumerate(t)]
+        return [(tok, i < opts.senders, seeded.seen[i]) for i, tok in enumerate(t)]
     return [(tok,) for tok in t]
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lianxin.actions import contacts
+from sqlalchemy import text
+
+from lianxin.actions import contacts, messages
 from lianxin.actions.accounts import Identity, do_create_user
 from lianxin.actions.chats import do_create_group
 from lianxin.bus import MemoryBus
@@ -33,7 +35,27 @@ class Seeded:
     device_ids: list[int] = field(default_factory=list)
     pair_chats: list[int] = field(default_factory=list)
     group_chat: int | None = None
+    # Per user, the top seq of each chat seeded for them (group scenario): their devices
+    # start synced up to it, as devices that were online before, so connecting 5,000
+    # members is not 5,000 catch-ups of the group's creation (and the owner's 4,999).
+    seen: list[dict[int, int]] = field(default_factory=list)
     seconds: float = 0.0
+
+
+# Actions in flight at once while seeding: the server's group commit makes one commit of
+# what is in flight, where one action at a time paid a commit each (5,000 members: minutes).
+SEED_CONCURRENCY = 64
+
+
+async def _each(count: int, one: Callable[[int], Awaitable[None]]) -> None:
+    """Run ``one(0..count-1)`` with at most SEED_CONCURRENCY in flight."""
+    it = iter(range(count))
+
+    async def lane() -> None:
+        for i in it:
+            await one(i)
+
+    await asyncio.gather(*(lane() for _ in range(min(SEED_CONCURRENCY, count))))
 
 
 def _phones(count: int) -> list[str]:
@@ -70,13 +92,19 @@ async def seed(
     try:
         await upgrade(db.engine)
         svc = Services(settings, db, MemoryBus(), ConsoleSms(), Clock())
-        for i, phone in enumerate(_phones(users)):
-            signed = await do_create_user(svc, phone, f"bench{i}")
-            out.tokens.append(signed.token)
-            out.user_ids.append(int(signed.user["id"]))
-            out.device_ids.append(int(signed.device_id))
+        phones = _phones(users)
+        signed_up: list[tuple[str, int, int]] = [("", 0, 0)] * users
+
+        async def create(i: int) -> None:
+            signed = await do_create_user(svc, phones[i], f"bench{i}")
+            signed_up[i] = (signed.token, int(signed.user["id"]), int(signed.device_id))
             if progress is not None and (i + 1) % 1000 == 0:
                 progress(f"seeded {i + 1}/{users} users")
+
+        await _each(users, create)
+        out.tokens = [t for t, _, _ in signed_up]
+        out.user_ids = [u for _, u, _ in signed_up]
+        out.device_ids = [d for _, _, d in signed_up]
         ident = [
             Identity(UserId(u), DeviceId(d))
             for u, d in zip(out.user_ids, out.device_ids, strict=True)
@@ -85,13 +113,17 @@ async def seed(
         if group is not None:
             owner, members = group
             friendships.extend((owner, m) for m in members if m != owner)
-        chats: list[int] = []
-        for n, (a, b) in enumerate(friendships):
+        chats = [0] * len(friendships)
+
+        async def befriend(n: int) -> None:
+            a, b = friendships[n]
             request = await contacts.do_send_request(svc, ident[a], out.user_ids[b], "bench")
             accepted = await contacts.do_accept_request(svc, ident[b], int(request["id"]))
-            chats.append(int(accepted["chat_id"]))
+            chats[n] = int(accepted["chat_id"])
             if progress is not None and (n + 1) % 1000 == 0:
                 progress(f"seeded {n + 1}/{len(friendships)} friendships")
+
+        await _each(len(friendships), befriend)
         out.pair_chats = chats[: len(pairs)]
         if group is not None:
             owner, members = group
@@ -99,6 +131,17 @@ async def seed(
                 svc, ident[owner], "bench group", [out.user_ids[m] for m in members]
             )
             out.group_chat = int(summary["id"])
+            # A group that has talked: its last event (every device's sync shows it) is a
+            # short text, not the creation event that names every member.
+            sent = await messages.do_send(
+                svc, ident[owner], out.group_chat, client_id="seed", text="welcome"
+            )
+            async with db.read() as conn:
+                rows = await conn.execute(text("SELECT id, last_seq FROM chats"))
+                tops = {int(chat): int(top) for chat, top in rows}
+            out.seen = [{out.group_chat: int(sent.event["seq"])} for _ in range(users)]
+            for (a, b), chat in zip(friendships, chats, strict=True):
+                out.seen[a][chat] = out.seen[b][chat] = tops[chat]
     finally:
         await db.close()
     out.seconds = loop.time() - started

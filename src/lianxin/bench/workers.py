@@ -90,13 +90,14 @@ class Peer:
         on_event: EventHandler | None,
         local_host: str | None,
         counters: Counters,
+        seqs: dict[int, int] | None = None,
     ) -> None:
         self.ws_url = ws_url
         self.token = token
         self.on_event = on_event
         self.local_host = local_host
         self.counters = counters
-        self.state = SyncState()
+        self.state = SyncState(seqs=dict(seqs or {}))
         self.conn: Connection | None = None
         self.task: asyncio.Task[None] | None = None
         self.stopping = False
@@ -438,8 +439,9 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
 
         return on_event
 
+    # Members were online before: synced up to what was seeded (item[2]), no catch-ups.
     peers = [
-        Peer(url, item[0], member_handler(), _host(spec, i), counters)
+        Peer(url, item[0], member_handler(), _host(spec, i), counters, item[2])
         for i, item in enumerate(spec.items)
     ]
     failures = await _bounded(peers, lambda p: p.open(), CONNECT_CONCURRENCY)

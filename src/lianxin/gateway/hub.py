@@ -2,7 +2,8 @@
 
 Bus topics: ``c.<chat>`` is subscribed while any member of the chat is connected to
 this node; ``u.<user>`` while that user is. A chat event reaches each local member's
-sessions once; the frame bytes are shared, never re-encoded per recipient.
+sessions once; one ``Outbound`` per event is shared by every recipient, so neither the
+JSON nor the WebSocket frame around it is built per recipient.
 
 No join window: a user's topic is live before their chat list is read, and every chat
 topic before their resync reads the database; a chat joined later is routed from the
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lianxin.bus import Bus
 from lianxin.events.envelope import Envelope, decode
 from lianxin.events.publish import chat_topic, user_topic
+from lianxin.gateway.wire import Outbound
 
 if TYPE_CHECKING:
     from lianxin.gateway.session import Session
@@ -124,7 +126,7 @@ class Hub:
 
     def _on_chat(self, chat: int, env: Envelope) -> None:
         joined = set(env.joined)  # they get this event through their user topic
-        text = env.frame.decode()  # once per event, shared by every local session
+        text = Outbound(env.frame)  # once per event, shared by every local session
         for uid in list(self.chat_users.get(chat, ())):
             if uid not in joined:
                 for session in list(self.sessions.get(uid, ())):
@@ -157,7 +159,7 @@ class Hub:
         sessions = self.sessions.get(uid)
         if not sessions:
             return
-        text = env.frame.decode()
+        text = Outbound(env.frame)
         for session in list(sessions):
             session.deliver(env, text if session.session_id != env.exclude else None)
 

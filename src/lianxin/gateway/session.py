@@ -1,8 +1,9 @@
-"""One WebSocket connection: hello/auth, resume, then a reader loop and a writer task.
+"""One WebSocket connection: hello/auth, resume, then the read loop, in the ASGI task.
 
-An idle session holds no writer task and no outbound queue: both exist only while
-frames wait to be sent (``put`` starts the writer, which ends once the queue is empty).
-Together they were ~4 KiB of the ~44 KiB an idle connection cost (see docs/performance.md).
+Frames go straight to the socket (``wire.Socket.write_now``: pre-framed bytes, no await)
+while nothing is queued and the transport has room. Otherwise they wait in a queue that
+a writer task drains; the queue and the task exist only while frames wait, and a queue
+at its bound sheds the session (4008). An idle session is the ASGI task alone.
 
 Close codes: 4000 idle, 4001 unauthorized, 4002 signed out, 4008 too slow (resume);
 the ASGI server closes with 1012 when it restarts. See docs/protocol.md.
@@ -19,7 +20,6 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from lianxin.actions import accounts, presence, sync
 from lianxin.actions.accounts import Identity
@@ -27,6 +27,7 @@ from lianxin.errors import Code, LianxinError
 from lianxin.events.envelope import Envelope
 from lianxin.gateway import frames
 from lianxin.gateway.hub import Hub
+from lianxin.gateway.wire import Closed, Outbound, Socket
 from lianxin.ids import DeviceId, UserId
 from lianxin.services import Services
 from lianxin.store import chats as chats_store
@@ -45,26 +46,46 @@ GAP_GRACE_S = 0.1
 
 
 class Session:
-    def __init__(self, ws: WebSocket, svc: Services, hub: Hub) -> None:
-        self.ws = ws
+    __slots__ = (
+        "_fills",
+        "_last_active_at",
+        "_tails",
+        "_waiting",
+        "_writer",
+        "buffer",
+        "closing",
+        "device_id",
+        "held",
+        "hub",
+        "limit",
+        "out",
+        "session_id",
+        "sock",
+        "svc",
+        "tops",
+        "user_id",
+    )
+
+    def __init__(self, sock: Socket, svc: Services, hub: Hub) -> None:
+        self.sock = sock
         self.svc = svc
         self.hub = hub
         self.session_id = secrets.token_hex(8)
         self.user_id = UserId(0)
         self.device_id = DeviceId(0)
         self.limit = svc.settings.session_queue_frames
-        self.out: deque[str] | None = None  # frames waiting for the writer (None: none)
+        self.out: deque[Outbound] | None = None  # frames waiting for the writer (None: none)
         self.closing: tuple[int, str] | None = None
         # While catching up, live chat events wait here so none is lost or sent twice.
-        self.buffer: list[tuple[Envelope, str | None]] | None = None
+        self.buffer: list[tuple[Envelope, Outbound | None]] | None = None
         # Per chat, the highest seq this session has sent (or skipped as not its own).
         self.tops: dict[int, int] = {}
         # Chats with a seq gap being filled: live (seq, frame) wait here, in any order.
-        self.held: dict[int, list[tuple[int, str | None]]] = {}
+        self.held: dict[int, list[tuple[int, Outbound | None]]] = {}
         self._tails: set[int] = set()  # chats whose routing went live while busy
-        self._fills: set[asyncio.Task[None]] = set()
+        self._fills: set[asyncio.Task[None]] | None = None  # only while a gap is filled
         self._writer: asyncio.Task[None] | None = None  # only while frames wait
-        self._ended: asyncio.Future[None] | None = None  # set when the outbound side is done
+        self._waiting: asyncio.Timeout | None = None  # the read loop's, while it awaits a frame
         self._last_active_at: int | None = None
 
     @property
@@ -73,7 +94,7 @@ class Session:
 
     # -- outbound (called by the hub; never blocks) -------------------------------------
 
-    def deliver(self, env: Envelope, text: str | None) -> None:
+    def deliver(self, env: Envelope, text: Outbound | None) -> None:
         """A live frame from the hub; ``None``: a chat event this session caused and must
         not get, but whose seq it has now seen."""
         if self.closing is not None:
@@ -86,7 +107,7 @@ class Session:
             return
         self._live(env, text)
 
-    def _live(self, env: Envelope, text: str | None) -> None:
+    def _live(self, env: Envelope, text: Outbound | None) -> None:
         """Chat events go out in seq order with no gap; a gap is filled from the database."""
         chat, seq = env.chat, env.seq
         if chat is None or seq is None:
@@ -125,8 +146,11 @@ class Session:
 
     def _spawn_fill(self, chat: int, grace: float, *, tail: bool) -> None:
         task = asyncio.get_running_loop().create_task(self._fill(chat, grace, tail=tail))
-        self._fills.add(task)
-        task.add_done_callback(self._fills.discard)
+        fills = self._fills
+        if fills is None:
+            fills = self._fills = set()
+        fills.add(task)
+        task.add_done_callback(fills.discard)
 
     async def _fill(self, chat: int, grace: float, *, tail: bool) -> None:
         """Release held events in order; read any seqs still missing from the database.
@@ -172,11 +196,13 @@ class Session:
             log.exception("filling a gap in chat %s failed; the device resumes", chat)
             self.close_soon(CLOSE_RESUME, "resume")
 
-    def put(self, text: str) -> None:
+    def put(self, text: Outbound) -> None:
         if self.closing is not None:
             return
         out = self.out
         if out is None:
+            if self.sock.write_now(text):
+                return  # nothing queued before it: order holds
             out = self.out = deque()
         elif len(out) >= self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
@@ -194,15 +220,17 @@ class Session:
                 self._write_loop(), name=f"ws-writer-{self.session_id}"
             )
 
-    def _end(self) -> None:
-        if self._ended is not None and not self._ended.done():
-            self._ended.set_result(None)
+    def _stop_reading(self) -> None:
+        """Wake the read loop (it ends because ``closing`` is set)."""
+        waiting = self._waiting
+        if waiting is not None:
+            waiting.reschedule(0)
 
     def send(self, frame: dict[str, Any]) -> None:
-        self.put(orjson.dumps(frame).decode())
+        self.put(Outbound(orjson.dumps(frame)))
 
     def kick(self, frame: bytes) -> None:
-        self.put(frame.decode())
+        self.put(Outbound(frame))
         self.close_soon(CLOSE_SIGNED_OUT, "signed out")
 
     def close_soon(self, code: int, reason: str) -> None:
@@ -212,12 +240,10 @@ class Session:
         if code == CLOSE_TOO_SLOW:
             self.out = None  # a slow reader does not get the backlog
             if self._writer is not None:
-                # Its send may be stuck on a full socket: stop it, run() then closes.
+                # Its write may be stuck on a full socket: stop it, run() then closes.
                 self._writer.cancel()
                 self._writer = None
-            self._end()
-            return
-        self._wake()  # the writer sends what is queued, then closes the socket
+        self._stop_reading()  # run() lets the writer send what is queued, then closes
 
     async def close(self, code: int, reason: str) -> None:
         self.close_soon(code, reason)
@@ -225,8 +251,10 @@ class Session:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        await self.ws.accept()
-        ended = self._ended = asyncio.get_running_loop().create_future()
+        try:
+            await self.sock.accept()
+        except Closed:
+            return
         registered = False
         try:
             hello = await self._hello()
@@ -238,16 +266,9 @@ class Session:
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
             await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             await self.resync(hello.r, hello.since, hello.seqs)
-            reader = asyncio.create_task(self._read_loop(), name=f"ws-reader-{self.session_id}")
-            done, _ = await asyncio.wait({reader, ended}, return_when=asyncio.FIRST_COMPLETED)
-            if reader not in done:
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                    await reader
-        except WebSocketDisconnect:
-            pass
+            await self._read_loop()
         finally:
-            for task in list(self._fills):
+            for task in list(self._fills or ()):
                 task.cancel()
             if registered:
                 await self.hub.unregister(self)
@@ -257,18 +278,20 @@ class Session:
             if writer is not None:
                 with contextlib.suppress(asyncio.TimeoutError, Exception):
                     await asyncio.wait_for(writer, 2.0)
-            # A no-op once the writer has closed; else it was shed or timed out.
             await self._close_socket(*(self.closing or (1000, "")))
 
     async def _hello(self) -> frames.Hello | None:
         try:
             async with asyncio.timeout(HELLO_TIMEOUT_S):
-                raw = await self.ws.receive()
+                raw = await self.sock.receive()
         except TimeoutError:
             self.close_soon(CLOSE_UNAUTHORIZED, "say hello first")
             return None
         if raw["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(raw.get("code", 1000))
+            self.sock.closed = True
+            return None
+        header = self.sock.header(b"authorization")
+        self.sock.forget_headers()
         try:
             frame = frames.parse(orjson.loads(raw.get("text") or raw.get("bytes") or b""))
         except (orjson.JSONDecodeError, ValidationError):
@@ -277,7 +300,6 @@ class Session:
             self.send(_error(None, LianxinError(Code.bad_frame, "the first frame must be hello")))
             self.close_soon(CLOSE_UNAUTHORIZED, "hello expected")
             return None
-        header = self.ws.headers.get("authorization", "")
         token = frame.token or (header[7:] if header.lower().startswith("bearer ") else None)
         try:
             device = await accounts.authenticate_device(self.svc, token)
@@ -340,29 +362,25 @@ class Session:
         self.send({"t": "synced", "r": rid})
 
     async def _write_loop(self) -> None:
-        """Send the queued frames; once empty, close the socket if closing, then end."""
+        """Write the queued frames as the socket takes them; end once none wait."""
         try:
             out = self.out
             while out:
                 try:
-                    await self.ws.send_text(out.popleft())
-                except (WebSocketDisconnect, RuntimeError, OSError):
+                    await self.sock.write(out.popleft())
+                except Closed:
                     self.out = None
                     self.closing = self.closing or (1000, "")
-                    self._end()
+                    self._stop_reading()
                     return
             self.out = None  # no await since the queue emptied: nothing was added
-            if self.closing is not None:
-                await self._close_socket(*self.closing)
-                self._end()
         finally:
             if self._writer is asyncio.current_task():
                 self._writer = None
 
     async def _close_socket(self, code: int, reason: str) -> None:
-        if self.ws.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(code, reason), 2.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.sock.close(code, reason), 2.0)
 
     async def _read_loop(self) -> None:
         from lianxin.gateway.handlers import handle
@@ -373,12 +391,16 @@ class Session:
             try:
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every
                 # receive in a new task (CPU per frame, memory per idle connection).
-                async with asyncio.timeout(timeout):
-                    raw = await self.ws.receive()
+                # close_soon() reschedules it to now to end the loop.
+                async with asyncio.timeout(timeout) as self._waiting:
+                    raw = await self.sock.receive()
             except TimeoutError:
-                self.close_soon(CLOSE_IDLE, "idle")
+                self.close_soon(CLOSE_IDLE, "idle")  # a no-op when closing woke it
                 return
+            finally:
+                self._waiting = None
             if raw["type"] == "websocket.disconnect":
+                self.sock.closed = True
                 return
             data: str | bytes = raw.get("text") or raw.get("bytes") or b""
             if len(data) > limit or (isinstance(data, str) and len(data.encode()) > limit):
