@@ -62,7 +62,8 @@ class Hot:
         self.procs: list[Callable[[Any], Any] | None] = [
             c[3]._cached_result_processor(_DIALECT, None) for c in cols
         ]
-        self.has_procs = any(self.procs)
+        # Only the columns that need a conversion are touched per row.
+        self.conv = tuple((i, p) for i, p in enumerate(self.procs) if p)
         self.row = _row_type(self.names) if cols else None
 
     def _params(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -75,13 +76,16 @@ class Hot:
         return tuple(out)
 
     def _make(self, values: tuple[Any, ...]) -> Any:
-        if self.has_procs:
-            values = tuple(p(v) if p else v for p, v in zip(self.procs, values, strict=True))
+        if self.conv:
+            converted = list(values)
+            for i, proc in self.conv:
+                converted[i] = proc(converted[i])
+            return self.row._make(converted)  # type: ignore[union-attr]
         return self.row._make(values)  # type: ignore[union-attr]
 
     async def first(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Row[Any] | None:
         """The first row or None (on SQLite a row that quacks like ``Row``)."""
-        raw = await _raw_begun(conn)
+        raw = sqlite_raw(conn) or await _raw_begun(conn)
         if raw is None:
             return (await conn.execute(self.stmt, params)).first()
         cur = raw.execute(self.sql, self._params(params))
