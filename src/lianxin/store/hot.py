@@ -55,8 +55,11 @@ class Hot:
         procs = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
         # Literals in the statement (``last_seq + 1``) are binds with a fixed value.
         fixed = {n: b.effective_value for n, b in compiled.binds.items() if not b.required}
-        self.binds = tuple((n, procs.get(n), n in fixed, fixed.get(n)) for n in self.order)
-        self.has_binds = any(p or f for _, p, f, _ in self.binds)
+        self.binds = tuple((n, n in fixed, fixed.get(n)) for n in self.order)
+        self.has_fixed = any(f for _, f, _ in self.binds)
+        self.bind_conv = tuple(
+            (i, procs[n]) for i, n in enumerate(self.order) if procs.get(n) is not None
+        )
         cols = compiled._result_columns or []
         self.names = [c[0] for c in cols]
         self.procs: list[Callable[[Any], Any] | None] = [
@@ -67,12 +70,12 @@ class Hot:
         self.row = _row_type(self.names) if cols else None
 
     def _params(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        if not self.has_binds:
-            return tuple([params[name] for name in self.order])
-        out = []
-        for name, proc, is_fixed, value in self.binds:
-            v = value if is_fixed else params[name]
-            out.append(proc(v) if proc else v)
+        if self.has_fixed:
+            out = [value if is_fixed else params[name] for name, is_fixed, value in self.binds]
+        else:
+            out = [params[name] for name in self.order]
+        for i, proc in self.bind_conv:
+            out[i] = proc(out[i])
         return tuple(out)
 
     def _make(self, values: tuple[Any, ...]) -> Any:
