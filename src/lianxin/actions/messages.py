@@ -93,7 +93,8 @@ async def do_send(
             chat = await store.claim_seq_txn(conn, chat_id, now)
             peer = None
             if chat is not None and chat.kind == "direct":
-                peer = next(u for u in map(int, chat.direct_key.split(":")) if u != me.user_id)
+                lo, hi = chat.direct_key.split(":")
+                peer = int(hi) if int(lo) == me.user_id else int(lo)
             # Membership, a stored message with this client id and (direct) the pair's
             # blocks and friendship, in one query.
             member = await store.send_checks(conn, chat_id, me.user_id, client_id, peer)
