@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Row
@@ -57,6 +58,8 @@ class Hot:
         fixed = {n: b.effective_value for n, b in compiled.binds.items() if not b.required}
         self.binds = tuple((n, n in fixed, fixed.get(n)) for n in self.order)
         self.has_fixed = any(f for _, f, _ in self.binds)
+        # One C call picks the parameters in bind order (itemgetter of one key is no tuple).
+        self.pick = itemgetter(*self.order) if len(self.order) > 1 else None
         self.bind_conv = tuple(
             (i, procs[n]) for i, n in enumerate(self.order) if procs.get(n) is not None
         )
@@ -72,6 +75,11 @@ class Hot:
     def _params(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         if self.has_fixed:
             out = [value if is_fixed else params[name] for name, is_fixed, value in self.binds]
+        elif self.pick is not None:
+            picked: tuple[Any, ...] = self.pick(params)
+            if not self.bind_conv:
+                return picked
+            out = list(picked)
         else:
             out = [params[name] for name in self.order]
         for i, proc in self.bind_conv:
