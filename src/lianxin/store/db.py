@@ -20,7 +20,7 @@ from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from lianxin.store import sqlite_inline
+from lianxin.store import hot, sqlite_inline
 
 _WRITER = "lianxin_writer"  # execution option: this connection's transactions write
 
@@ -125,6 +125,7 @@ class Database:
         conn = await (await self.engine.connect()).execution_options(**{_WRITER: True})
         await conn.begin()
         batch = self._batch = _Batch(conn, (await conn.get_raw_connection()).dbapi_connection)
+        hot.note_writer(conn, batch.raw)
         task = asyncio.create_task(self._commit(batch))
         self._committers.add(task)
         task.add_done_callback(self._committers.discard)
@@ -133,6 +134,7 @@ class Database:
     async def _commit(self, batch: _Batch) -> None:
         async with self._write_lock:
             self._batch = None
+            hot.forget_writer(batch.conn)
             try:
                 if batch.broken is not None:
                     raise batch.broken

@@ -142,10 +142,28 @@ class Hot:
             cur.close()
 
 
+# The open write batch's connection -> its sqlite3 connection (``store/db.py`` keeps this
+# current): the statements of a send find it with one lookup instead of asking SQLAlchemy.
+_writers: dict[int, Any] = {}  # by id(): AsyncConnection hashes in Python
+
+
+def note_writer(conn: AsyncConnection, raw: Any) -> None:
+    """``conn`` has begun a write transaction on the sqlite3 connection ``raw``."""
+    _writers[id(conn)] = raw
+
+
+def forget_writer(conn: AsyncConnection) -> None:
+    """``conn``'s write transaction is about to end."""
+    _writers.pop(id(conn), None)
+
+
 def sqlite_raw(conn: AsyncConnection) -> Any:
     """The sqlite3 connection behind ``conn``; None on other backends, and before the
     scope's transaction has begun (SQLAlchemy begins it, so the scope's reads share one
     snapshot)."""
+    raw = _writers.get(id(conn))
+    if raw is not None:
+        return raw
     sync = conn.sync_connection
     if sync is None or sync.dialect.driver != _INLINE_DRIVER or not sync.in_transaction():
         return None
