@@ -42,7 +42,7 @@ class _Scope:
     lock; leaving it waits for the batch's commit. A class, not ``asynccontextmanager``:
     this runs once per message."""
 
-    __slots__ = ("db", "batch")
+    __slots__ = ("batch", "db")
 
     def __init__(self, db: Database) -> None:
         self.db = db
