@@ -54,6 +54,26 @@ def test_direct() -> None:
     assert 0 < r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"]
 
 
+def test_direct_at_a_fixed_rate() -> None:
+    """--rate paces the senders: 2 pairs x 10 messages at 20/s take about a second."""
+    r = bench("direct", "--pairs", "2", "--messages", "10", "--rate", "20")
+    assert r["rate"] == 20
+    assert r["delivered"] == r["acked"] == 20
+    assert 0.8 <= r["elapsed_s"] < 5, r
+    assert r["msgs_per_s"] <= 25, r
+
+
+def test_rate_is_for_direct_only() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lianxin", "bench", "group", "--rate", "10", "--json"],
+        capture_output=True,
+        timeout=50,
+        check=False,
+    )
+    assert out.returncode == 2
+    assert b"--rate" in out.stderr
+
+
 def test_group() -> None:
     r = bench("group", "--members", "6", "--senders", "2", "--messages", "4")
     assert r["acked"] == 8

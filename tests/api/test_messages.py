@@ -613,3 +613,68 @@ async def test_racing_resends_store_one_message(server: ServerThread, closing: l
         assert len({r["seq"] for r in results}) == 1
         assert sorted(r["duplicate"] for r in results) == [False, True, True]
     assert list(await events(bob, chat)) == list(range(1, 7))
+
+
+async def test_refused_sends_do_not_disturb_the_sends_beside_them(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    """Sends that commit together (group commit on SQLite) are decided one by one: a
+    resend, a blocked sender and a non-member among them change nothing for the others,
+    and the chat's seqs stay contiguous."""
+    alice, bob, carol, eve = await people(server, closing, "Alice", "Bob", "Carol", "Eve")
+    chat = await befriend(alice, bob)
+    carol_chat = await befriend(carol, bob)
+    await bob.block(uid(carol))
+    a = await live(alice, closing)
+    for attempt in range(3):
+        cid = f"twice-{attempt}"
+        results = await asyncio.gather(
+            alice.send_text(chat, "first", client_id=cid),
+            a.send_text(chat, "first", client_id=cid),
+            bob.send_text(chat, f"reply {attempt}"),
+            carol.send_text(carol_chat, "let me in"),
+            eve.send_text(chat, "not my chat"),
+            alice.send_text(chat, f"second {attempt}"),
+            return_exceptions=True,
+        )
+        first, again, reply, blocked, stranger, second = results
+        assert isinstance(blocked, ApiError) and blocked.code == "blocked"
+        assert isinstance(stranger, ApiError) and stranger.code == "not_member"
+        assert isinstance(first, dict) and isinstance(again, dict)
+        assert first["seq"] == again["seq"]
+        assert sorted([first["duplicate"], again["duplicate"]]) == [False, True]
+        assert isinstance(reply, dict) and isinstance(second, dict)
+        assert len({first["seq"], reply["seq"], second["seq"]}) == 3
+    history = await events(bob, chat)
+    assert list(history) == list(range(1, 2 + 3 * 3))  # friends event, then 3 per round
+    assert [e.get("text") for e in history.values()].count("first") == 3
+    assert list(await events(bob, carol_chat)) == [1]  # the blocked sends left no seq
+
+
+async def test_resend_after_leaving_returns_the_original(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    """The resend check comes before the membership check: a client that resends after
+    its user left the group gets the stored message's ack, not a refusal."""
+    alice, bob, carol = await people(server, closing, "Alice", "Bob", "Carol")
+    group = await group_of(alice, bob)
+    sent = await bob.send_text(group, "before I go", client_id="bye-1")
+    await bob.leave(group)
+    again = await bob.send_text(group, "before I go", client_id="bye-1")
+    assert (again["seq"], again["duplicate"]) == (sent["seq"], True)
+    await refused(bob.send_text(group, "after", client_id="bye-2"), "not_member", 404)
+    other = await befriend(bob, carol)
+    await refused(bob.send_text(other, "x", client_id="bye-1"), "conflict", 409)
+
+
+async def test_concurrent_senders_get_contiguous_seqs(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    alice, bob, carol = await people(server, closing, "Alice", "Bob", "Carol")
+    group = await group_of(alice, bob, carol)
+    start = max(await events(alice, group))
+    sends = [c.send_text(group, f"{i}") for i in range(15) for c in (alice, bob, carol)]
+    acks = await asyncio.gather(*sends)
+    seqs = sorted(a["seq"] for a in acks)
+    assert seqs == list(range(start + 1, start + 1 + 45))
+    assert list(await events(carol, group))[-45:] == seqs

@@ -178,6 +178,8 @@ def open_signed_in(
     page.goto(srv.url + "/#/chats")
     page.reload()
     expect(page.get_by_role("heading", name="Chats")).to_be_visible()
-    # Connected and synced; a first attempt that stalls is retried by the client's backoff.
+    # Connected and synced. A connect takes well under a second even on a loaded machine;
+    # the margin covers a stalled first attempt, which the client gives up on after 10 s
+    # (connection.ts CONNECT_TIMEOUT_MS) and retries.
     expect(page.get_by_test_id("conn-status")).to_have_count(0, timeout=15_000)
     return page

@@ -41,12 +41,15 @@ async def publish_event(
     exclude: str | None = None,
     joined: Iterable[int] = (),
     left: Iterable[int] = (),
+    event: dict[str, Any] | None = None,
 ) -> None:
-    """Fan a stored chat event out to every member's sessions (call after commit)."""
+    """Fan a stored chat event out to every member's sessions (call after commit).
+
+    ``event``: ``views.event(row)`` if the caller built it already."""
     await publish.to_chat(
         svc.bus,
         row.chat_id,
-        views.event(row),
+        views.event(row) if event is None else event,
         seq=row.seq,
         exclude=exclude,
         joined=joined,
@@ -91,10 +94,15 @@ async def access_readable(
     return member, int(upto)
 
 
-async def check_direct_allowed(conn: AsyncConnection, sender: int, peer: int) -> None:
+async def check_direct_allowed(
+    conn: AsyncConnection, sender: int, peer: int, standing: Row[Any] | None = None
+) -> None:
     """Blocks stop 1:1 messages both ways; strangers only when the peer allows them, or
-    when one is an official account the other follows."""
-    standing = await contacts_store.standing(conn, sender, peer)
+    when one is an official account the other follows.
+
+    ``standing``: the pair's ``contacts_store.standing`` if the caller read it already."""
+    if standing is None:
+        standing = await contacts_store.standing(conn, sender, peer)
     if standing.a_blocked_b:
         raise LianxinError(
             Code.blocked,

@@ -91,14 +91,22 @@ async def do_send(
             # Bumping the seq first locks the chat row; any refusal below (a duplicate
             # included) rolls the transaction back, so a refused send leaves no gap.
             chat = await store.claim_seq_txn(conn, chat_id, now)
-            dup = await store.event_by_client_id(conn, me.user_id, client_id)
-            if dup is not None:
-                raise _Duplicate(dup)
-            member = await access_member(conn, chat_id, me.user_id)
+            peer = None
+            if chat is not None and chat.kind == "direct":
+                lo, hi = chat.direct_key.split(":")
+                peer = int(hi) if int(lo) == me.user_id else int(lo)
+            # Membership, a stored message with this client id and (direct) the pair's
+            # blocks and friendship, in one query.
+            member = await store.send_checks(conn, chat_id, me.user_id, client_id, peer)
+            if member is None or member.dup_id is not None:
+                dup = await store.event_by_client_id(conn, me.user_id, client_id)
+                if dup is not None:
+                    raise _Duplicate(dup)
+            if member is None or not member.active:
+                raise LianxinError(Code.not_member, "no such chat")
             assert chat is not None
-            if chat.kind == "direct":
-                peer = next(u for u in map(int, chat.direct_key.split(":")) if u != me.user_id)
-                await check_direct_allowed(conn, me.user_id, peer)
+            if peer is not None:
+                await check_direct_allowed(conn, me.user_id, peer, standing=member)
                 mentions, mention_all = None, False
             reply = await _check_reply(conn, member, reply_to) if reply_to is not None else None
             if mentions:
@@ -139,11 +147,12 @@ async def do_send(
     # written to) subscribes both sides' sessions to the chat.
     first = chat.kind == "direct" and row.seq == 1
     joined = [int(u) for u in chat.direct_key.split(":")] if first else []
-    await publish_event(svc, row, exclude=session_id, joined=joined)
+    event = views.event(row)
+    await publish_event(svc, row, exclude=session_id, joined=joined, event=event)
     if owners:
         await bot_fanout.publish_to_owners(svc.bus, owners, row)
     previews.schedule(svc, row)  # fetched in the background, after the ack
-    return Sent(views.event(row), duplicate=False)
+    return Sent(event, duplicate=False)
 
 
 async def _check_reply(conn: AsyncConnection, member: Row[Any], seq: int) -> dict[str, Any]:

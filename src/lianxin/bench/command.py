@@ -28,6 +28,12 @@ SCENARIO_NAMES = ("direct", "group", "idle", "connect", "resume")
 @click.option("--workers", type=int, default=1, help="Load-generator processes.")
 @click.option("--pairs", type=int, default=10, help="direct: sender/receiver pairs.")
 @click.option("--window", type=int, default=4, help="Unacked sends in flight per sender.")
+@click.option(
+    "--rate",
+    type=float,
+    help="direct: send this many messages per second in total, on a fixed schedule "
+    "(latency below saturation); default: as fast as acks allow.",
+)
 @click.option("--messages", type=int, help="direct/group: messages per sender [100 / 20].")
 @click.option("--duration", type=float, help="direct/group: send for this many seconds instead.")
 @click.option("--members", type=int, default=50, help="group: members, all online.")
@@ -53,7 +59,7 @@ def bench(scenario: str, as_json: bool, **options: Any) -> None:
     """Drive a real workload through the real protocol and print what it measured.
 
     \b
-    direct   --pairs P [--window W] (--messages N | --duration S)
+    direct   --pairs P [--window W] [--rate R] (--messages N | --duration S)
     group    --members K [--senders S] (--messages N | --duration S)
     idle     --connections N [--hold S]
     connect  --devices N [--concurrency C]

@@ -28,7 +28,7 @@ SCENARIOS = ("direct", "group", "idle", "connect", "resume")
 
 # Parameters each scenario reports (and takes).
 PARAMS: dict[str, tuple[str, ...]] = {
-    "direct": ("pairs", "window", "messages", "duration", "workers"),
+    "direct": ("pairs", "window", "rate", "messages", "duration", "workers"),
     "group": ("members", "senders", "window", "messages", "duration", "workers"),
     "idle": ("connections", "hold", "workers"),
     "connect": ("devices", "concurrency", "workers"),
@@ -55,6 +55,7 @@ class BenchOptions:
     workers: int = 1
     pairs: int = 10
     window: int = 4
+    rate: float | None = None
     messages: int | None = None
     duration: float | None = None
     members: int = 50
@@ -96,6 +97,8 @@ def _check(opts: BenchOptions) -> None:
         opts.senders = max(1, min(opts.senders, opts.members))
     if opts.window < 1:
         raise BenchError("--window is at least 1")
+    if opts.rate is not None and (opts.scenario != "direct" or not opts.rate > 0):
+        raise BenchError("--rate is a positive number of messages per second, for direct")
 
 
 def _plan(opts: BenchOptions) -> tuple[int, list[tuple[int, int]], tuple[int, list[int]] | None]:
@@ -140,6 +143,8 @@ def _expected(opts: BenchOptions) -> int | None:
 def _params(opts: BenchOptions) -> dict[str, Any]:
     p: dict[str, Any] = {
         "window": opts.window,
+        # Seconds between one sender's messages on the --rate schedule.
+        "interval": opts.pairs / opts.rate if opts.rate else None,
         "messages": opts.messages,
         "duration": opts.duration,
         "drain": opts.drain,
@@ -159,6 +164,8 @@ def _deadline_s(opts: BenchOptions, users: int) -> float:
     if opts.scenario in ("direct", "group") and opts.messages:
         per_sender = opts.messages * (opts.members if opts.scenario == "group" else 1)
         base += per_sender * 0.05
+        if opts.rate:  # the schedule alone takes this long
+            base += opts.messages * opts.pairs / opts.rate
     if opts.scenario == "resume":
         base += opts.clients * opts.missed * 0.005
     return base

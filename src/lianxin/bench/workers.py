@@ -158,8 +158,9 @@ class Peer:
     async def send_text(self, chat: int, text: str, client_id: str) -> dict[str, Any] | None:
         """Send and await the ack; on a dropped connection resend with the same client id."""
         for _ in range(SEND_RETRIES):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.ready.wait(), REQUEST_TIMEOUT_S)
+            if not self.ready.is_set():  # reconnecting (checked first: no task per send)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.ready.wait(), REQUEST_TIMEOUT_S)
             conn = self.conn
             if conn is None:
                 break
@@ -286,15 +287,29 @@ async def _send_stream(
     messages: int | None,
     stop_at: float | None,
     on_ack: Callable[[dict[str, Any]], None],
+    interval: float | None = None,
+    offset: float = 0.0,
 ) -> None:
-    """``window`` sends in flight on one connection until the count or the time is used up."""
+    """``window`` sends in flight on one connection until the count or the time is used up.
+
+    With ``interval`` (``--rate``), message n is due ``offset + n * interval`` seconds
+    from now, and its latency counts from when it was due: a send held back because the
+    window was full still counts its wait (no coordinated omission).
+    """
     counter = iter(range(messages if messages is not None else 10**12))
+    start_ns = time.monotonic_ns() + int(offset * 1e9)
 
     async def lane() -> None:
         for n in counter:
+            sent_ns = time.monotonic_ns()
+            if interval is not None:
+                due_ns = start_ns + int(n * interval * 1e9)
+                if due_ns > sent_ns:
+                    await asyncio.sleep((due_ns - sent_ns) / 1e9)
+                sent_ns = due_ns
             if stop_at is not None and time.monotonic() >= stop_at:
                 return
-            text = f"{time.monotonic_ns()} bench message {n}"
+            text = f"{sent_ns} bench message {n}"
             ack = await peer.send_text(chat, text, f"{tag}-{n}")
             if ack is not None:
                 on_ack(ack)
@@ -318,6 +333,7 @@ async def run_direct(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
     url = ws_url(spec.url)
     window = int(spec.params["window"])
+    interval = spec.params.get("interval")
     messages, duration = _sender_budget(spec)
     latencies: list[float] = []
     seen: list[set[int]] = [set() for _ in spec.items]
@@ -377,6 +393,9 @@ async def run_direct(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
             messages,
             stop_at,
             acker(i),
+            interval,
+            # Senders start spread over one interval, so the rate is even, not bursts.
+            interval * i / len(spec.items) if interval else 0.0,
         )
         for i, item in enumerate(spec.items)
         if senders[i].conn is not None

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Row, and_, bindparam, case, func, insert, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
+from lianxin.store import contacts as contacts_store
 from lianxin.store.hot import Hot
 from lianxin.store.tables import chats, hidden_messages, members, messages
 
@@ -319,6 +320,40 @@ async def event_by_client_id(
 ) -> Row[Any] | None:
     params = {"sender_id": sender_id, "client_id": client_id}
     return await _BY_CLIENT_ID.first(conn, params)
+
+
+def _send_checks(direct: bool) -> Hot:
+    dup = select(messages.c.id).where(
+        messages.c.sender_id == bindparam("sender"),
+        messages.c.client_id == bindparam("client_id"),
+    )
+    cols: list[Any] = [
+        members.c.chat_id,
+        members.c.role,
+        members.c.active,
+        members.c.joined_seq,
+        dup.scalar_subquery().label("dup_id"),
+    ]
+    if direct:
+        cols.extend(contacts_store.standing_columns("sender", "peer"))
+    where = (members.c.chat_id == bindparam("chat_id"), members.c.user_id == bindparam("sender"))
+    return Hot(select(*cols).where(*where))
+
+
+_SEND_CHECKS = {False: _send_checks(False), True: _send_checks(True)}
+
+
+async def send_checks(
+    conn: AsyncConnection, chat_id: int, sender: int, client_id: str, peer: int | None
+) -> Row[Any] | None:
+    """What a send decides on, in one query: the sender's membership (``chat_id``,
+    ``role``, ``active``, ``joined_seq``), ``dup_id`` (a stored message with this client
+    id, any chat) and, with a direct chat's ``peer``, the pair's standing (``a_blocked_b``,
+    ``b_blocked_a``, ``friends``, as ``store.contacts.standing``). None: no membership."""
+    params: dict[str, Any] = {"chat_id": chat_id, "sender": sender, "client_id": client_id}
+    if peer is not None:
+        params["peer"] = peer
+    return await _SEND_CHECKS[peer is not None].first(conn, params)
 
 
 async def get_event(conn: AsyncConnection, chat_id: int, seq: int) -> Row[Any] | None:

@@ -30,16 +30,20 @@ def _blocks(blocker: str, blocked: str) -> Any:
     return exists().where(cond)
 
 
-_FRIEND = select(friends.c.active).where(
-    friends.c.user_id == bindparam("a"), friends.c.friend_id == bindparam("b")
-)
-_STANDING = Hot(
-    select(
-        _blocks("a", "b").label("a_blocked_b"),
-        _blocks("b", "a").label("b_blocked_a"),
-        func.coalesce(_FRIEND.scalar_subquery(), false()).label("friends"),
+def standing_columns(a: str, b: str) -> tuple[Any, Any, Any]:
+    """``a_blocked_b``, ``b_blocked_a``, ``friends`` (a's side) as columns of one SELECT,
+    for the users in bind parameters ``a`` and ``b``."""
+    friend = select(friends.c.active).where(
+        friends.c.user_id == bindparam(a), friends.c.friend_id == bindparam(b)
     )
-)
+    return (
+        _blocks(a, b).label("a_blocked_b"),
+        _blocks(b, a).label("b_blocked_a"),
+        func.coalesce(friend.scalar_subquery(), false()).label("friends"),
+    )
+
+
+_STANDING = Hot(select(*standing_columns("a", "b")))
 
 
 async def standing(conn: AsyncConnection, a: int, b: int) -> Row[Any]:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from lianxin.store import sqlite_inline
+from lianxin.store import hot, sqlite_inline
 
 _WRITER = "lianxin_writer"  # execution option: this connection's transactions write
 
@@ -31,8 +31,51 @@ class _Batch:
     def __init__(self, conn: AsyncConnection, raw: Any) -> None:
         self.conn = conn
         self.raw = raw  # the sqlite3 connection (sqlite_inline runs it on the loop)
-        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # One future per scope that left cleanly, resolved by the commit: a scope whose
+        # task is cancelled cancels only its own (no ``shield`` per scope needed).
+        self.waiters: list[asyncio.Future[None]] = []
         self.broken: BaseException | None = None
+
+
+class _Scope:
+    """``Database.write()`` on SQLite: a savepoint of the open batch, held under the write
+    lock; leaving it waits for the batch's commit. A class, not ``asynccontextmanager``:
+    this runs once per message."""
+
+    __slots__ = ("batch", "db")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.batch: _Batch | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        db = self.db
+        await db._write_lock.acquire()
+        try:
+            batch = db._batch or await db._open_batch()
+            # The savepoint goes straight to sqlite3 (microseconds): SQLAlchemy's
+            # begin_nested compiles SAVEPOINT / RELEASE anew each time, which cost as
+            # much as the statements of a send. No code inside a scope nests its own.
+            db._end(batch, "SAVEPOINT w")
+        except BaseException:
+            db._write_lock.release()
+            raise
+        self.batch = batch
+        return batch.conn
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        db, batch = self.db, self.batch
+        assert batch is not None
+        try:
+            if exc_type is not None:
+                db._end(batch, "ROLLBACK TO w", "RELEASE w")
+                return
+            db._end(batch, "RELEASE w")
+            waiter = asyncio.get_running_loop().create_future()
+            batch.waiters.append(waiter)
+        finally:
+            db._write_lock.release()
+        await waiter
 
 
 class Database:
@@ -57,26 +100,11 @@ class Database:
         async with self.engine.connect() as conn:
             yield conn
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A transaction scope: durable once the block exits cleanly, undone if it raises."""
         if not self.is_sqlite:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock:
-            batch = self._batch or await self._open_batch()
-            # The savepoint goes straight to sqlite3 (microseconds): SQLAlchemy's
-            # begin_nested compiles SAVEPOINT / RELEASE anew each time, which cost as
-            # much as the statements of a send. No code inside a scope nests its own.
-            self._end(batch, "SAVEPOINT w")
-            try:
-                yield batch.conn
-            except BaseException:
-                self._end(batch, "ROLLBACK TO w", "RELEASE w")
-                raise
-            self._end(batch, "RELEASE w")
-        await asyncio.shield(batch.committed)
+            return self.engine.begin()
+        return _Scope(self)
 
     @staticmethod
     def _end(batch: _Batch, *sql: str) -> None:
@@ -97,6 +125,7 @@ class Database:
         conn = await (await self.engine.connect()).execution_options(**{_WRITER: True})
         await conn.begin()
         batch = self._batch = _Batch(conn, (await conn.get_raw_connection()).dbapi_connection)
+        hot.note_writer(conn, batch.raw)
         task = asyncio.create_task(self._commit(batch))
         self._committers.add(task)
         task.add_done_callback(self._committers.discard)
@@ -105,14 +134,18 @@ class Database:
     async def _commit(self, batch: _Batch) -> None:
         async with self._write_lock:
             self._batch = None
+            hot.forget_writer(batch.conn)
             try:
                 if batch.broken is not None:
                     raise batch.broken
                 await batch.conn.commit()
-                batch.committed.set_result(None)
+                for waiter in batch.waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
             except BaseException as exc:
-                batch.committed.set_exception(exc)
-                batch.committed.exception()  # retrieved: failed scopes never await it
+                for waiter in batch.waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
                 await batch.conn.rollback()
             finally:
                 await batch.conn.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Row
@@ -55,33 +56,47 @@ class Hot:
         procs = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
         # Literals in the statement (``last_seq + 1``) are binds with a fixed value.
         fixed = {n: b.effective_value for n, b in compiled.binds.items() if not b.required}
-        self.binds = tuple((n, procs.get(n), n in fixed, fixed.get(n)) for n in self.order)
-        self.has_binds = any(p or f for _, p, f, _ in self.binds)
+        self.binds = tuple((n, n in fixed, fixed.get(n)) for n in self.order)
+        self.has_fixed = any(f for _, f, _ in self.binds)
+        # One C call picks the parameters in bind order (itemgetter of one key is no tuple).
+        self.pick = itemgetter(*self.order) if len(self.order) > 1 else None
+        self.bind_conv = tuple(
+            (i, procs[n]) for i, n in enumerate(self.order) if procs.get(n) is not None
+        )
         cols = compiled._result_columns or []
         self.names = [c[0] for c in cols]
         self.procs: list[Callable[[Any], Any] | None] = [
             c[3]._cached_result_processor(_DIALECT, None) for c in cols
         ]
-        self.has_procs = any(self.procs)
+        # Only the columns that need a conversion are touched per row.
+        self.conv = tuple((i, p) for i, p in enumerate(self.procs) if p)
         self.row = _row_type(self.names) if cols else None
 
     def _params(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        if not self.has_binds:
-            return tuple([params[name] for name in self.order])
-        out = []
-        for name, proc, is_fixed, value in self.binds:
-            v = value if is_fixed else params[name]
-            out.append(proc(v) if proc else v)
+        if self.has_fixed:
+            out = [value if is_fixed else params[name] for name, is_fixed, value in self.binds]
+        elif self.pick is not None:
+            picked: tuple[Any, ...] = self.pick(params)
+            if not self.bind_conv:
+                return picked
+            out = list(picked)
+        else:
+            out = [params[name] for name in self.order]
+        for i, proc in self.bind_conv:
+            out[i] = proc(out[i])
         return tuple(out)
 
     def _make(self, values: tuple[Any, ...]) -> Any:
-        if self.has_procs:
-            values = tuple(p(v) if p else v for p, v in zip(self.procs, values, strict=True))
+        if self.conv:
+            converted = list(values)
+            for i, proc in self.conv:
+                converted[i] = proc(converted[i])
+            return self.row._make(converted)  # type: ignore[union-attr]
         return self.row._make(values)  # type: ignore[union-attr]
 
     async def first(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Row[Any] | None:
         """The first row or None (on SQLite a row that quacks like ``Row``)."""
-        raw = await _raw_begun(conn)
+        raw = sqlite_raw(conn) or await _raw_begun(conn)
         if raw is None:
             return (await conn.execute(self.stmt, params)).first()
         cur = raw.execute(self.sql, self._params(params))
@@ -127,10 +142,28 @@ class Hot:
             cur.close()
 
 
+# The open write batch's connection -> its sqlite3 connection (``store/db.py`` keeps this
+# current): the statements of a send find it with one lookup instead of asking SQLAlchemy.
+_writers: dict[int, Any] = {}  # by id(): AsyncConnection hashes in Python
+
+
+def note_writer(conn: AsyncConnection, raw: Any) -> None:
+    """``conn`` has begun a write transaction on the sqlite3 connection ``raw``."""
+    _writers[id(conn)] = raw
+
+
+def forget_writer(conn: AsyncConnection) -> None:
+    """``conn``'s write transaction is about to end."""
+    _writers.pop(id(conn), None)
+
+
 def sqlite_raw(conn: AsyncConnection) -> Any:
     """The sqlite3 connection behind ``conn``; None on other backends, and before the
     scope's transaction has begun (SQLAlchemy begins it, so the scope's reads share one
     snapshot)."""
+    raw = _writers.get(id(conn))
+    if raw is not None:
+        return raw
     sync = conn.sync_connection
     if sync is None or sync.dialect.driver != _INLINE_DRIVER or not sync.in_transaction():
         return None

@@ -146,6 +146,41 @@ describe("Connection", () => {
     expect(conn.status).toBe("connecting");
   });
 
+  it("gives up on a socket that does not open or is not welcomed in time, and retries", () => {
+    const { conn, timers, authLost } = setup();
+    conn.start();
+    timers.advance(9_999); // the TCP / WebSocket handshake hangs
+    expect(FakeSocket.all.length).toBe(1);
+    timers.advance(1);
+    expect(FakeSocket.last().closed).not.toBeNull();
+    expect(conn.status).toBe("connecting");
+    timers.advance(500); // the first backoff
+    expect(FakeSocket.all.length).toBe(2);
+    const second = FakeSocket.last();
+    second.open(); // opens and says hello, but no welcome comes back
+    timers.advance(10_000);
+    expect(second.closed).not.toBeNull();
+    timers.advance(1000);
+    FakeSocket.last().handshake();
+    expect(conn.status).toBe("online");
+    timers.advance(60_000); // a welcomed socket is not timed out
+    expect(conn.status).toBe("online");
+    expect(FakeSocket.all.length).toBe(3);
+    expect(authLost()).toBe(0);
+  });
+
+  it("retries when the server closes 4001 without refusing the token (it never got the hello)", () => {
+    const { conn, timers, authLost } = setup();
+    conn.start();
+    FakeSocket.last().open();
+    FakeSocket.last().drop(4001); // "say hello first": no error frame came before it
+    expect(authLost()).toBe(0);
+    expect(conn.status).toBe("connecting");
+    timers.advance(500);
+    FakeSocket.last().handshake();
+    expect(conn.status).toBe("online");
+  });
+
   it("kick() reconnects at once instead of waiting for the backoff", () => {
     const { conn } = setup();
     conn.start();

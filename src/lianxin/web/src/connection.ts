@@ -55,11 +55,18 @@ export interface ConnectionOptions {
   timers?: Timers;
   random?: () => number;
   requestTimeoutMs?: number;
+  /** How long a new socket may take to open and answer hello with welcome. */
+  connectTimeoutMs?: number;
 }
 
 const OPEN = 1;
 export const CLOSE_UNAUTHORIZED = 4001;
 export const CLOSE_SIGNED_OUT = 4002;
+/** A socket given up on: it did not open, or the server did not welcome it, in time. */
+const CLOSE_STALLED = 1006;
+/** Well above a connect under load (~0.1-1 s); a stalled attempt was otherwise never
+ * retried (the server closes a hello-less socket only after 15 s). */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Milliseconds to wait before reconnect attempt `attempt` (0-based): exponential, capped, jittered. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
@@ -82,6 +89,7 @@ export class Connection {
   private pending = new Map<number, Pending>();
   private heartbeat: unknown = null;
   private retryTimer: unknown = null;
+  private connectTimer: unknown = null;
   private lastRx = 0;
   private helloError = "";
   private stopped = false;
@@ -195,6 +203,10 @@ export class Connection {
       return;
     }
     this.ws = ws;
+    this.connectTimer = this.timers.setTimeout(() => {
+      this.connectTimer = null;
+      if (this.ws === ws && !this.welcome) this.handleClose(CLOSE_STALLED);
+    }, this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     ws.onopen = () => {
       if (this.ws !== ws) return;
       ws.send(JSON.stringify(this.opts.sync.hello(this.opts.token)));
@@ -223,6 +235,7 @@ export class Connection {
     if (this.opts.sync.note(frame)) this.opts.sync.save();
     if (frame.t === "welcome") {
       this.welcome = frame;
+      this.clearConnectTimer();
       this.setStatus("syncing");
       const every = Math.max(5, Number(frame.heartbeat_s) || 25) * 1000;
       const idle = Math.max(every * 2, (Number(frame.idle_timeout_s) || 75) * 1000);
@@ -269,7 +282,9 @@ export class Connection {
     this.failPending("network");
     const refused = this.helloError;
     this.helloError = "";
-    if (code === CLOSE_SIGNED_OUT || (code === CLOSE_UNAUTHORIZED && (refused === "unauthorized" || refused === ""))) {
+    // 4001 ends the session only with the server's "unauthorized" answer to hello: a bare
+    // 4001 means it never got the hello in time (a stalled connect), which is retried.
+    if (code === CLOSE_SIGNED_OUT || (code === CLOSE_UNAUTHORIZED && refused === "unauthorized")) {
       this.stopped = true;
       this.setStatus("stopped");
       this.opts.onAuthLost?.(code);
@@ -296,10 +311,16 @@ export class Connection {
     this.pending.clear();
   }
 
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) this.timers.clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
   private clearTimers(): void {
     if (this.heartbeat !== null) this.timers.clearInterval(this.heartbeat);
     if (this.retryTimer !== null) this.timers.clearTimeout(this.retryTimer);
     this.heartbeat = null;
     this.retryTimer = null;
+    this.clearConnectTimer();
   }
 }

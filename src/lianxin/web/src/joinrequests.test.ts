@@ -29,6 +29,19 @@ describe("JoinRequestCounts", () => {
     expect(counts.apply({ t: "join_request" })).toBe(false);
   });
 
+  it("keeps a frame that arrives while the read is under way (the answer may predate it)", async () => {
+    let answer: (list: { id: number; chat: number; state: string }[]) => void = () => {};
+    const counts = new JoinRequestCounts(() => new Promise((resolve) => (answer = resolve)));
+    const refreshing = counts.refresh([group(1, "admin")]);
+    counts.apply(frame(7, 1, "declined")); // decided while the list was being read
+    counts.apply(frame(8, 1, "pending")); // and a new one filed
+    answer([{ id: 7, chat: 1, state: "pending" }]); // read before both
+    await refreshing;
+    expect(counts.count(1)).toBe(1); // 8 only
+    counts.apply(frame(8, 1, "approved"));
+    expect(counts.count(1)).toBe(0);
+  });
+
   it("forgets groups I no longer run, and keeps the count when a read fails", async () => {
     let fail = false;
     const counts = new JoinRequestCounts(async () => {

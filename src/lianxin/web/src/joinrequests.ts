@@ -16,6 +16,8 @@ export function runsGroup(chat: ChatSummary): boolean {
 export class JoinRequestCounts {
   /** chat -> ids of its pending requests */
   private pending = new Map<number, Set<number>>();
+  /** Frames seen while reads are under way (one list per refresh). */
+  private recording = new Set<Shaped[]>();
 
   constructor(private load: (chat: number) => Promise<Shaped[]>) {}
 
@@ -27,6 +29,11 @@ export class JoinRequestCounts {
   apply(frame: ServerFrame): boolean {
     const r = frame.t === "join_request" ? (frame.request as Shaped | undefined) : undefined;
     if (!r || typeof r.chat !== "number" || typeof r.id !== "number") return false;
+    for (const seen of this.recording) seen.push(r);
+    return this.note(r);
+  }
+
+  private note(r: Shaped): boolean {
     const ids = this.pending.get(r.chat) ?? new Set<number>();
     const before = ids.size;
     if (r.state === "pending") ids.add(r.id);
@@ -36,23 +43,27 @@ export class JoinRequestCounts {
     return ids.size !== before;
   }
 
-  /** Re-read the groups I run; forget the rest (left, or no longer an admin). */
+  /** Re-read the groups I run; forget the rest (left, or no longer an admin). Frames
+   * that arrive while a read is under way are replayed over its answer, which may
+   * predate them (each request's last frame is its newest state). */
   async refresh(chats: ChatSummary[]): Promise<void> {
     const mine = chats.filter(runsGroup);
     const keep = new Set(mine.map((c) => c.id));
     for (const chat of [...this.pending.keys()]) if (!keep.has(chat)) this.pending.delete(chat);
-    await Promise.all(
-      mine.map(async (c) => {
-        try {
-          const list = await this.load(c.id);
-          const ids = new Set(list.filter((r) => r.state === "pending").map((r) => r.id));
-          if (ids.size) this.pending.set(c.id, ids);
-          else this.pending.delete(c.id);
-        } catch {
-          // best effort: the frames still keep what is known up to date
-        }
-      }),
-    );
+    const seen: Shaped[] = [];
+    this.recording.add(seen);
+    try {
+      const read = await Promise.all(mine.map((c) => this.load(c.id).catch(() => null)));
+      mine.forEach((c, i) => {
+        const list = read[i];
+        if (list === null) return; // best effort: the frames keep what is known up to date
+        this.pending.delete(c.id);
+        for (const r of list) if (r.state === "pending") this.note(r);
+        for (const r of seen) if (r.chat === c.id) this.note(r);
+      });
+    } finally {
+      this.recording.delete(seen);
+    }
   }
 
   clear(): void {
