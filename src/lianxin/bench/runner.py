@@ -266,6 +266,7 @@ def _run(opts: BenchOptions) -> dict[str, Any]:
         if server is not None and server.proc is not None and server.proc.poll() is not None:
             dead.append(f"server exited: {server.log_tail(500)}")
         if cluster is not None:
+            result["database"], result["redis_prefix"] = cluster.db_name, cluster.prefix
             dead.extend(cluster.dead_nodes())
         if dead:
             result["errors"] += len(dead)
