@@ -50,6 +50,10 @@ def bench(*args: str) -> dict[str, Any]:
     return result
 
 
+def cluster(nodes: int) -> tuple[str, ...]:
+    return ("--cluster", str(nodes), "--database-url", PG_ADMIN_URL, "--redis-url", REDIS_URL)
+
+
 async def _database_exists(name: str) -> bool:
     conn = await asyncpg.connect(PG_ADMIN_URL)
     try:
@@ -65,7 +69,7 @@ def assert_cleaned_up(result: dict[str, Any]) -> None:
 
 
 def test_direct_on_a_two_node_cluster() -> None:
-    r = bench("direct", "--cluster", "2", "--pairs", "4", "--messages", "10", "--workers", "2")
+    r = bench("direct", *cluster(2), "--pairs", "4", "--messages", "10", "--workers", "2")
     assert r["nodes"] == 2 and len(set(r["urls"])) == 2
     assert r["delivered"] == r["acked"] == 40
     assert r["server"].startswith("cluster of 2")
@@ -77,7 +81,7 @@ def test_direct_on_a_two_node_cluster() -> None:
 
 
 def test_group_spread_over_three_nodes() -> None:
-    r = bench("group", "--cluster", "3", "--members", "9", "--senders", "3", "--messages", "4")
+    r = bench("group", *cluster(3), "--members", "9", "--senders", "3", "--messages", "4")
     assert r["nodes"] == 3
     assert r["acked"] == 12
     assert r["delivered"] == 12 * 8  # every member but the sender, on every node
