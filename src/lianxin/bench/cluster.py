@@ -3,7 +3,9 @@
 The run gets a fresh database (created next to ``--database-url``'s, dropped at the
 end) and its own Redis prefix (its keys deleted at the end), so runs never see each
 other's users or channels. Every node gets the same media and contacts secrets, as an
-operator would configure a real cluster.
+operator would configure a real cluster, and a connection pool sized so that all nodes
+together stay within the connections PostgreSQL has free (a default server allows 100:
+three nodes at the default 20 + 20 would fail bursts with "too many clients").
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Cluster:
         self.database_url = f"{base}/{self.db_name}"
         self.nodes: list[ServerProcess] = []
         self.redis_pid: int | None = None
+        self.pool = (20, 20)  # per node: pool size, overflow
         self._created = False
 
     @property
@@ -57,8 +60,16 @@ class Cluster:
     def create(self) -> None:
         """Check Redis, then create the database (the seeding migrates it)."""
         self.redis_pid = self._redis_check()
-        asyncio.run(self._admin(f'CREATE DATABASE "{self.db_name}"'))
+        free = asyncio.run(self._admin(f'CREATE DATABASE "{self.db_name}"'))
         self._created = True
+        per_node = min(40, (free - 10) // self.size)  # 10 spare: seeding, psql, others
+        if per_node < 2:
+            raise ClusterError(
+                f"PostgreSQL has {free} connections free: too few for {self.size} nodes "
+                "(raise max_connections or use fewer nodes)"
+            )
+        pool = min(20, max(1, per_node // 2))
+        self.pool = (pool, per_node - pool)
 
     def start(self, timeout: float = 90.0) -> None:
         secret = secrets.token_hex(32)
@@ -68,6 +79,8 @@ class Cluster:
             "LIANXIN_REDIS_PREFIX": self.prefix,
             "LIANXIN_MEDIA_SECRET": secret,
             "LIANXIN_CONTACTS_SECRET": secret,
+            "LIANXIN_DB_POOL_SIZE": str(self.pool[0]),
+            "LIANXIN_DB_POOL_OVERFLOW": str(self.pool[1]),
         }
         self.nodes = [ServerProcess(self.root / f"node{i + 1}", env=env) for i in range(self.size)]
         for node in self.nodes:
@@ -98,7 +111,8 @@ class Cluster:
             self._created = False
         self._redis_cleanup()
 
-    async def _admin(self, sql: str) -> None:
+    async def _admin(self, sql: str) -> int:
+        """Run one statement as the admin; returns the connections PostgreSQL has free."""
         import asyncpg
 
         where = urlsplit(self.pg_url)
@@ -111,6 +125,12 @@ class Cluster:
             ) from None
         try:
             await conn.execute(sql)
+            free = await conn.fetchval(
+                "SELECT current_setting('max_connections')::int"
+                " - current_setting('superuser_reserved_connections')::int"
+                " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+            )
+            return int(free)
         except asyncpg.PostgresError as exc:
             raise ClusterError(f"PostgreSQL refused {sql.split()[0]}: {_one_line(exc)}") from None
         finally:

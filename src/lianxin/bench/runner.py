@@ -239,11 +239,12 @@ def _run(opts: BenchOptions) -> dict[str, Any]:
             cluster.start()
             urls, pids = cluster.urls, cluster.pids
             label = f"cluster of {cluster.size}, PostgreSQL + Redis"
+            pool, overflow = cluster.pool
             redis_pid = cluster.redis_pid
             probes["db_cpu_s"] = BackendCpu(cluster.db_name)
             if redis_pid is not None:
                 probes["redis_cpu_s"] = lambda: cpu_seconds(redis_pid)
-            opts.log(f"node pids {pids} at {' '.join(urls)}")
+            opts.log(f"node pids {pids} at {' '.join(urls)}; pool {pool} + {overflow} each")
         elif not opts.urls:
             if opts.database_url is not None:
                 raise BenchError(
@@ -267,6 +268,7 @@ def _run(opts: BenchOptions) -> dict[str, Any]:
             dead.append(f"server exited: {server.log_tail(500)}")
         if cluster is not None:
             result["database"], result["redis_prefix"] = cluster.db_name, cluster.prefix
+            result["db_pool"] = list(cluster.pool)
             dead.extend(cluster.dead_nodes())
         if dead:
             result["errors"] += len(dead)

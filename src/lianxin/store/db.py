@@ -43,14 +43,21 @@ class _Batch:
 
 
 class Database:
-    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: str = "FULL",
+        pool_size: int = 20,
+        max_overflow: int = 20,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             url = make_url(url).set(drivername=sqlite_inline.DRIVERNAME).render_as_string()
         else:
-            kwargs.update(pool_size=20, max_overflow=20)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._reader = (
             self.engine
