@@ -42,8 +42,8 @@ class Cluster:
         tag = secrets.token_hex(5)
         self.db_name = f"lianxin_bench_{tag}"
         self.prefix = f"lxbench{tag}"
-        base = pg_url.split("?", 1)[0].rsplit("/", 1)[0]
-        self.database_url = f"{base}/{self.db_name}"
+        base, sep, query = pg_url.partition("?")  # keep e.g. ?host=/run/postgresql
+        self.database_url = f"{base.rsplit('/', 1)[0]}/{self.db_name}{sep}{query}"
         self.nodes: list[ServerProcess] = []
         self.redis_pid: int | None = None
         self.pool = (20, 20)  # per node: pool size, overflow
@@ -115,13 +115,15 @@ class Cluster:
         """Run one statement as the admin; returns the connections PostgreSQL has free."""
         import asyncpg
 
-        where = urlsplit(self.pg_url)
         try:
             conn = await asyncpg.connect(self.pg_url, timeout=5)
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            where = urlsplit(self.pg_url)
+            place = f"{where.hostname or 'localhost'}:{where.port or 5432}"
+            if "host=" in where.query:
+                place = where.query
             raise ClusterError(
-                f"cannot reach PostgreSQL at {where.hostname}:{where.port or 5432} "
-                f"(--database-url): {_one_line(exc)}"
+                f"cannot reach PostgreSQL at {place} (--database-url): {_one_line(exc)}"
             ) from None
         try:
             await conn.execute(sql)
