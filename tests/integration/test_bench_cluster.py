@@ -20,16 +20,15 @@ import asyncpg
 import pytest
 import redis
 
+from lianxin.bench.proc import ServerProcess
 from tests.conftest import requires_pg, requires_redis
 from tests.harness import (
     PG_ADMIN_URL,
     REDIS_URL,
     PgDatabase,
-    ServerThread,
     create_pg_database,
     drop_pg_database,
     run,
-    test_settings,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(150)]
@@ -89,17 +88,23 @@ def test_group_spread_over_three_nodes() -> None:
 
 
 @pytest.fixture
-def two_nodes(tmp_path: Path) -> Iterator[tuple[PgDatabase, list[ServerThread]]]:
+def two_nodes(tmp_path: Path) -> Iterator[tuple[PgDatabase, list[ServerProcess]]]:
+    """Two ``lianxin serve`` processes on one database and Redis prefix, run by the test."""
     requires_pg()
     requires_redis()
     db = run(create_pg_database())
-    nodes: list[ServerThread] = []
+    env = {
+        "LIANXIN_DATABASE_URL": db.url,
+        "LIANXIN_REDIS_URL": REDIS_URL,
+        "LIANXIN_REDIS_PREFIX": db.name,
+        "LIANXIN_MEDIA_SECRET": "s" * 32,
+        "LIANXIN_CONTACTS_SECRET": "s" * 32,
+        "LIANXIN_DB_POOL_SIZE": "5",
+    }
+    nodes = [ServerProcess(tmp_path / name, env=env) for name in ("a", "b")]
     try:
-        for name in ("a", "b"):
-            settings = test_settings(
-                tmp_path / name, database_url=db.url, redis_url=REDIS_URL, redis_prefix=db.name
-            )
-            nodes.append(ServerThread(settings).start())
+        for node in nodes:
+            node.start()
         yield db, nodes
     finally:
         for node in nodes:
@@ -107,18 +112,17 @@ def two_nodes(tmp_path: Path) -> Iterator[tuple[PgDatabase, list[ServerThread]]]
         run(drop_pg_database(db))
 
 
-# A fresh app whose first request is a WebSocket builds FastAPI's route state from the
-# socket's scope, and pydantic warns about a REST route's Field(alias=...) there (the
-# suite turns warnings into errors); the bench's first request to a node is a socket.
-@pytest.mark.filterwarnings("ignore::pydantic.warnings.UnsupportedFieldAttributeWarning")
 def test_resume_and_connect_against_running_nodes(
-    two_nodes: tuple[PgDatabase, list[ServerThread]],
+    two_nodes: tuple[PgDatabase, list[ServerProcess]],
 ) -> None:
     db, nodes = two_nodes
     urls = [n.url for n in nodes]
+    pids = [str(n.pid) for n in nodes]
     common = ("--database-url", db.url, "--url", urls[0], "--url", urls[1])
+    common += ("--server-pid", pids[0], "--server-pid", pids[1])
     r = bench("resume", *common, "--clients", "4", "--missed", "5", "--workers", "2")
     assert r["nodes"] == 2 and r["urls"] == urls
     assert r["delivered"] == r["acked"] == 20  # each client got exactly what it missed
+    assert r["server_cpu_s"] > 0 and r["server_rss_kb"] > 0  # summed over both nodes
     r = bench("connect", "--database-url", db.url, "--url", ",".join(urls), "--devices", "6")
     assert r["nodes"] == 2 and r["delivered"] == 6
