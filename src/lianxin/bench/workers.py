@@ -264,6 +264,10 @@ def _node(spec: WorkerSpec, i: int) -> str:
     return spec.urls[(spec.index + i) % len(spec.urls)]
 
 
+def _ws(spec: WorkerSpec, i: int) -> str:
+    return ws_url(_node(spec, i))
+
+
 def _host(spec: WorkerSpec, i: int) -> str | None:
     hosts = spec.source_hosts
     return hosts[i % len(hosts)] if hosts else None
@@ -350,17 +354,11 @@ async def run_direct(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
         return on_event
 
     senders = [
-        Peer(ws_url(_node(spec, 2 * i)), item[0], None, _host(spec, 2 * i), counters)
+        Peer(_ws(spec, 2 * i), item[0], None, _host(spec, 2 * i), counters)
         for i, item in enumerate(spec.items)
     ]
     receivers = [
-        Peer(
-            ws_url(_node(spec, 2 * i + 1)),
-            item[1],
-            receiver_for(i),
-            _host(spec, 2 * i + 1),
-            counters,
-        )
+        Peer(_ws(spec, 2 * i + 1), item[1], receiver_for(i), _host(spec, 2 * i + 1), counters)
         for i, item in enumerate(spec.items)
     ]
     failures = await _bounded([*receivers, *senders], lambda p: p.open(), CONNECT_CONCURRENCY)
@@ -450,7 +448,7 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
         return on_event
 
     peers = [
-        Peer(ws_url(_node(spec, i)), item[0], member_handler(), _host(spec, i), counters)
+        Peer(_ws(spec, i), item[0], member_handler(), _host(spec, i), counters)
         for i, item in enumerate(spec.items)
     ]
     failures = await _bounded(peers, lambda p: p.open(), CONNECT_CONCURRENCY)
@@ -500,7 +498,7 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
 async def run_idle(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
     peers = [
-        Peer(ws_url(_node(spec, i)), item[0], None, _host(spec, i), counters)
+        Peer(_ws(spec, i), item[0], None, _host(spec, i), counters)
         for i, item in enumerate(spec.items)
     ]
     latencies: list[float] = []
@@ -625,17 +623,11 @@ async def run_resume(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
         return on_event
 
     senders = [
-        Peer(ws_url(_node(spec, 2 * i)), item[0], None, _host(spec, 2 * i), counters)
+        Peer(_ws(spec, 2 * i), item[0], None, _host(spec, 2 * i), counters)
         for i, item in enumerate(spec.items)
     ]
     receivers = [
-        Peer(
-            ws_url(_node(spec, 2 * i + 1)),
-            item[1],
-            receiver_for(i),
-            _host(spec, 2 * i + 1),
-            counters,
-        )
+        Peer(_ws(spec, 2 * i + 1), item[1], receiver_for(i), _host(spec, 2 * i + 1), counters)
         for i, item in enumerate(spec.items)
     ]
     # 1. Every receiver syncs once (so it has a since token and seqs), then goes offline.
