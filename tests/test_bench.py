@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from lianxin.bench.workers import WorkerSpec, _node
+
 COMMON = (
     "scenario",
     "elapsed_s",
@@ -114,6 +116,33 @@ def test_refuses_non_loopback_and_missing_seed_target() -> None:
         )
         assert out.returncode == 2, out.stderr.decode()
         assert b"error:" in out.stderr
+
+
+def test_cluster_refuses_unreachable_services_in_one_line() -> None:
+    for args in (
+        ["--database-url", "postgresql://postgres@127.0.0.1:1/postgres"],
+        ["--redis-url", "redis://127.0.0.1:1/0"],
+    ):
+        out = subprocess.run(
+            [sys.executable, "-m", "lianxin", "bench", "direct", "--cluster", "2", *args],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        assert out.returncode == 2, out.stderr.decode()
+        errors = [line for line in out.stderr.decode().splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "cannot reach" in errors[0], out.stderr.decode()
+
+
+def test_pair_ends_and_members_land_on_different_nodes() -> None:
+    """With several --url nodes, a pair's sender and receiver never share one."""
+    urls = ["http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"]
+    for workers in (1, 2, 3):
+        for w in range(workers):
+            spec = WorkerSpec(scenario="direct", index=w, urls=urls, deadline=0.0, params={})
+            ends = [(_node(spec, 2 * i), _node(spec, 2 * i + 1)) for i in range(6)]
+            assert all(a != b for a, b in ends)
+            assert {u for pair in ends for u in pair} == set(urls)
 
 
 pytestmark = pytest.mark.timeout(60)

@@ -95,7 +95,10 @@ def create_app(
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(
-            settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+            settings.effective_database_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_overflow,
         )
         await upgrade(db.engine)
         bus = create_bus(settings.redis_url, prefix=settings.redis_prefix)

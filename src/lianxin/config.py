@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     redis_prefix: str = "lx"
     # "FULL" fsyncs every commit (survives power loss); "NORMAL" survives process crashes.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # PostgreSQL connections per node: a pool kept open, plus overflow opened under load.
+    # Every node can hold pool + overflow, so nodes x (pool + overflow) must stay below the
+    # server's max_connections (100 by default), or bursts fail with "too many clients".
+    db_pool_size: int = Field(default=20, ge=1)
+    db_pool_overflow: int = Field(default=20, ge=0)
 
     # Phone sign-in.
     default_region: str = "US"

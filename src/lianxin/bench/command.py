@@ -16,15 +16,39 @@ SCENARIO_NAMES = ("direct", "group", "idle", "connect", "resume")
 
 @click.command(context_settings={"show_default": True})
 @click.argument("scenario", type=click.Choice(SCENARIO_NAMES))
-@click.option("--url", help="A running server on loopback; default: start an embedded one.")
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    help="A running server on loopback; default: start an embedded one. Repeat it (or "
+    "give a comma list) for the nodes of a cluster: clients are spread over them.",
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="The server's data dir, where bench users are created (needed with --url; "
     "without --url the embedded server uses it instead of a temp dir, and keeps it).",
 )
-@click.option("--database-url", help="With --url: seed users into this PostgreSQL database.")
-@click.option("--server-pid", type=int, help="With --url: the server's pid, for CPU and RSS.")
+@click.option(
+    "--database-url",
+    help="With --url: seed users into this PostgreSQL database. With --cluster: the "
+    "PostgreSQL server to create the run's database on "
+    "[postgresql://postgres@127.0.0.1:5432/postgres].",
+)
+@click.option(
+    "--server-pid",
+    "server_pids",
+    type=int,
+    multiple=True,
+    help="With --url: a server's pid, for CPU and RSS; repeat it to sum over nodes.",
+)
+@click.option(
+    "--cluster",
+    type=int,
+    help="Start this many nodes on PostgreSQL + Redis (a temporary database and Redis "
+    "prefix, removed afterwards) and spread the clients over them.",
+)
+@click.option("--redis-url", help="With --cluster: the Redis [redis://127.0.0.1:6379/0].")
 @click.option("--workers", type=int, default=1, help="Load-generator processes.")
 @click.option("--pairs", type=int, default=10, help="direct: sender/receiver pairs.")
 @click.option("--window", type=int, default=4, help="Unacked sends in flight per sender.")
@@ -74,6 +98,8 @@ def bench(scenario: str, as_json: bool, **options: Any) -> None:
         if not as_json:
             click.echo(message, err=True)
 
+    options["urls"] = list(options["urls"])
+    options["server_pids"] = list(options["server_pids"])
     opts = BenchOptions(scenario=scenario, show_progress=not as_json, log=log, **options)
     try:
         result = run_bench(opts)

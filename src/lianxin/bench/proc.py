@@ -1,4 +1,4 @@
-"""The embedded server process, and what the bench reads about processes from /proc."""
+"""Server processes the bench starts, and what it reads about processes from /proc."""
 
 from __future__ import annotations
 
@@ -60,15 +60,32 @@ def rss_kb(pid: int) -> int | None:
     return int(raw.split()[1]) * _PAGE_KB
 
 
+def total_cpu_seconds(pids: list[int]) -> float | None:
+    """CPU seconds summed over processes (a cluster's nodes), or None if none is readable."""
+    values = [v for v in map(cpu_seconds, pids) if v is not None]
+    return sum(values) if values else None
+
+
+def total_rss_kb(pids: list[int]) -> int | None:
+    values = [v for v in map(rss_kb, pids) if v is not None]
+    return sum(values) if values else None
+
+
 def self_cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
 
 
-class EmbeddedServer:
-    """``lianxin serve`` on a free loopback port, in a data dir, as a child process."""
+class ServerProcess:
+    """``lianxin serve`` on a free loopback port, in a data dir, as a child process.
 
-    def __init__(self, data_dir: Path, *, synchronous: str = "FULL") -> None:
+    Embedded by default (SQLite in the data dir, in-process bus); ``env`` switches it to
+    the cluster backends (``LIANXIN_DATABASE_URL``, ``LIANXIN_REDIS_URL``, ...).
+    """
+
+    def __init__(
+        self, data_dir: Path, *, synchronous: str = "FULL", env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.env = {
@@ -76,6 +93,7 @@ class EmbeddedServer:
             "LIANXIN_SQLITE_SYNCHRONOUS": synchronous,
             "LIANXIN_DATABASE_URL": "",
             "LIANXIN_REDIS_URL": "",
+            **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
@@ -88,7 +106,14 @@ class EmbeddedServer:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
-    def start(self, timeout: float = 60.0) -> EmbeddedServer:
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        self.launch()
+        self.wait_ready(time.monotonic() + timeout)
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting (several nodes migrate and boot in parallel)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable,
             "-m",
@@ -107,13 +132,15 @@ class EmbeddedServer:
             self.proc = subprocess.Popen(
                 cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = time.monotonic() + timeout
+
+    def wait_ready(self, deadline: float) -> None:
+        """Wait until the port accepts connections; stop and raise if the process died."""
+        assert self.proc is not None
         while not reachable("127.0.0.1", self.port):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the server did not start: {self.log_tail()}")
             time.sleep(0.05)
-        return self
 
     def log_tail(self, chars: int = 2000) -> str:
         try:

@@ -31,7 +31,9 @@ LABELS: dict[str, str] = {
     "connections": "connections",
     "rss_kb_per_conn": "server RSS / connection (KiB)",
     "server_rss_kb": "server RSS (KiB)",
-    "server_cpu_s": "server CPU (s)",
+    "server_cpu_s": "server CPU (s, all nodes)",
+    "db_cpu_s": "PostgreSQL CPU (s, the run's backends)",
+    "redis_cpu_s": "Redis CPU (s)",
     "client_cpu_s": "generator CPU (s, all workers)",
     "seed_s": "seeding (s)",
 }
@@ -57,6 +59,8 @@ def _fmt(value: Any) -> str:
 
 def table(result: dict[str, Any], params: Sequence[str]) -> str:
     lines = [f"lianxin bench {result['scenario']}  ({result.get('server', '')})"]
+    if result.get("nodes", 1) > 1:
+        lines.append(f"  nodes: {' '.join(result['urls'])}")
     shown = ", ".join(f"{k}={result[k]}" for k in params if result.get(k) is not None)
     lines.append(f"  parameters: {shown}")
     lines.append(f"  {RATE_MEANING[result['scenario']]}")

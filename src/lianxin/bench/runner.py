@@ -1,4 +1,5 @@
-"""Orchestration: seed, start (or find) the server, run the workers, gather one result."""
+"""Orchestration: seed, start (or find) the server or cluster, run the workers, gather one
+result."""
 
 from __future__ import annotations
 
@@ -19,7 +20,20 @@ from urllib.parse import urlsplit
 
 import click
 
-from lianxin.bench.proc import EmbeddedServer, cpu_seconds, raise_nofile, rss_kb
+from lianxin.bench.cluster import (
+    DEFAULT_PG_URL,
+    DEFAULT_REDIS_URL,
+    BackendCpu,
+    Cluster,
+    ClusterError,
+)
+from lianxin.bench.proc import (
+    ServerProcess,
+    cpu_seconds,
+    raise_nofile,
+    total_cpu_seconds,
+    total_rss_kb,
+)
 from lianxin.bench.report import percentile
 from lianxin.bench.seed import Seeded, seed
 from lianxin.bench.workers import Shared, WorkerSpec, worker_main
@@ -48,10 +62,12 @@ class BenchError(Exception):
 @dataclass
 class BenchOptions:
     scenario: str
-    url: str | None = None
+    urls: list[str] = field(default_factory=list)
     data_dir: Path | None = None
     database_url: str | None = None
-    server_pid: int | None = None
+    server_pids: list[int] = field(default_factory=list)
+    cluster: int | None = None
+    redis_url: str | None = None
     workers: int = 1
     pairs: int = 10
     window: int = 4
@@ -80,15 +96,25 @@ def _check(opts: BenchOptions) -> None:
         raise BenchError(f"unknown scenario {opts.scenario!r}; one of {', '.join(SCENARIOS)}")
     if opts.workers < 1:
         raise BenchError("--workers is at least 1")
-    if opts.url is not None:
-        host = urlsplit(opts.url).hostname or ""
+    opts.urls = [u.strip().rstrip("/") for raw in opts.urls for u in raw.split(",") if u.strip()]
+    if opts.cluster is not None:
+        if opts.urls:
+            raise BenchError("--cluster starts its own nodes: leave out --url")
+        if opts.cluster < 1:
+            raise BenchError("--cluster is at least 1 node")
+        if opts.data_dir is not None:
+            raise BenchError("--cluster keeps its data in a temporary PostgreSQL database")
+    elif opts.redis_url is not None:
+        raise BenchError("--redis-url goes with --cluster")
+    for url in opts.urls:
+        host = urlsplit(url).hostname or ""
         if not host.startswith(LOOPBACK[:2]) and host not in ("::1",):
             raise BenchError("the bench only talks to loopback servers (127.x / localhost)")
-        if opts.data_dir is None and opts.database_url is None:
-            raise BenchError(
-                "with --url, pass the server's --data-dir (or --database-url) so the bench "
-                "can create its users there"
-            )
+    if opts.urls and opts.data_dir is None and opts.database_url is None:
+        raise BenchError(
+            "with --url, pass the server's --data-dir (or --database-url) so the bench "
+            "can create its users there"
+        )
     if opts.scenario in ("direct", "group") and opts.messages is None and opts.duration is None:
         opts.messages = 100 if opts.scenario == "direct" else 20
     if opts.scenario == "group" and opts.members < 2:
@@ -173,20 +199,40 @@ def _deadline_s(opts: BenchOptions, users: int) -> float:
 
 def run_bench(opts: BenchOptions) -> dict[str, Any]:
     _check(opts)
+    try:
+        return _run(opts)
+    except ClusterError as exc:
+        raise BenchError(str(exc)) from None
+
+
+def _run(opts: BenchOptions) -> dict[str, Any]:
     nofile = raise_nofile()
     users, pairs, group = _plan(opts)
     temp: Path | None = None
-    server: EmbeddedServer | None = None
+    server: ServerProcess | None = None
+    cluster: Cluster | None = None
     data_dir = opts.data_dir
-    if opts.url is None and data_dir is None and opts.database_url is None:
+    database_url = opts.database_url
+    if not opts.urls and data_dir is None and (database_url is None or opts.cluster):
         temp = Path(tempfile.mkdtemp(prefix="lianxin-bench-"))
         data_dir = temp
     try:
+        if opts.cluster is not None:
+            assert temp is not None
+            cluster = Cluster(
+                opts.cluster,
+                temp,
+                pg_url=opts.database_url or DEFAULT_PG_URL,
+                redis_url=opts.redis_url or DEFAULT_REDIS_URL,
+            )
+            opts.log(f"creating database {cluster.db_name}, Redis prefix {cluster.prefix}")
+            cluster.create()
+            database_url = cluster.database_url
         opts.log(f"seeding {users} users, {len(pairs) + (users - 1 if group else 0)} friendships")
         seeded = asyncio.run(
             seed(
                 data_dir=data_dir,
-                database_url=opts.database_url,
+                database_url=database_url,
                 users=users,
                 pairs=pairs,
                 group=group,
@@ -194,34 +240,67 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
             )
         )
         opts.log(f"seeded in {seeded.seconds:.1f} s")
-        if opts.url is None:
+        probes: dict[str, Callable[[], float | None]] = {}
+        if cluster is not None:
+            opts.log(f"starting {cluster.size} node(s) on PostgreSQL + Redis")
+            cluster.start()
+            urls, pids = cluster.urls, cluster.pids
+            label = f"cluster of {cluster.size}, PostgreSQL + Redis"
+            pool, overflow = cluster.pool
+            redis_pid = cluster.redis_pid
+            probes["db_cpu_s"] = BackendCpu(cluster.db_name)
+            if redis_pid is not None:
+                probes["redis_cpu_s"] = lambda: cpu_seconds(redis_pid)
+            opts.log(f"node pids {pids} at {' '.join(urls)}; pool {pool} + {overflow} each")
+        elif not opts.urls:
             if opts.database_url is not None:
-                raise BenchError("--database-url needs --url (the embedded server is SQLite)")
+                raise BenchError(
+                    "--database-url needs --url or --cluster (the embedded server is SQLite)"
+                )
             assert data_dir is not None
-            server = EmbeddedServer(data_dir, synchronous=opts.sqlite_synchronous).start()
-            url, pid = server.url, server.pid
+            server = ServerProcess(data_dir, synchronous=opts.sqlite_synchronous).start()
+            urls, pids = [server.url], [server.pid] if server.pid else []
             label = f"embedded, SQLite synchronous={opts.sqlite_synchronous}"
-            opts.log(f"server pid {pid} at {url}")
+            opts.log(f"server pid {server.pid} at {server.url}")
         else:
-            url, pid, label = opts.url.rstrip("/"), opts.server_pid, opts.url
-        result = _run_workers(opts, url, pid, seeded, users)
+            urls, pids, label = opts.urls, opts.server_pids, " ".join(opts.urls)
+        result = _run_workers(opts, urls, pids, seeded, users, probes)
         result["server"] = label
+        result["urls"] = urls
+        result["nodes"] = len(urls)
         result["seed_s"] = round(seeded.seconds, 2)
         result["nofile_limit"] = nofile
+        dead: list[str] = []
         if server is not None and server.proc is not None and server.proc.poll() is not None:
-            result["errors"] += 1
-            result.setdefault("failures", []).append(f"server exited: {server.log_tail(500)}")
+            dead.append(f"server exited: {server.log_tail(500)}")
+        if cluster is not None:
+            result["database"], result["redis_prefix"] = cluster.db_name, cluster.prefix
+            result["db_pool"] = list(cluster.pool)
+            dead.extend(cluster.dead_nodes())
+        if dead:
+            result["errors"] += len(dead)
+            result.setdefault("failures", []).extend(dead)
         return result
     finally:
         if server is not None:
             server.stop()
+        if cluster is not None:
+            opts.log("stopping the nodes, dropping the database")
+            cluster.stop()
         if temp is not None and not opts.keep_data:
             shutil.rmtree(temp, ignore_errors=True)
 
 
 def _run_workers(
-    opts: BenchOptions, url: str, pid: int | None, seeded: Seeded, users: int
+    opts: BenchOptions,
+    urls: list[str],
+    pids: list[int],
+    seeded: Seeded,
+    users: int,
+    probes: dict[str, Callable[[], float | None]],
 ) -> dict[str, Any]:
+    """Run the workers; ``pids`` are the server processes (CPU and RSS summed over them),
+    ``probes`` further CPU counters (a cluster's database and Redis) sampled alike."""
     ctx = multiprocessing.get_context("fork")
     n = opts.workers
     shared = Shared(
@@ -238,14 +317,14 @@ def _run_workers(
     deadline = time.monotonic() + _deadline_s(opts, users)
     hosts = (
         [f"127.0.0.{i}" for i in range(1, 1 + max(1, min(opts.source_addresses, 250)))]
-        if (urlsplit(url).hostname or "").startswith("127.")
+        if (urlsplit(urls[0]).hostname or "").startswith("127.")
         else []
     )
     specs = [
         WorkerSpec(
             scenario=opts.scenario,
             index=w,
-            url=url,
+            urls=urls,
             deadline=deadline,
             params=params,
             items=items[w::n],
@@ -253,8 +332,13 @@ def _run_workers(
         )
         for w in range(n)
     ]
-    baseline_rss = rss_kb(pid) if pid else None
-    cpu_spawn = cpu_seconds(pid) if pid else None
+    probes = {"server_cpu_s": lambda: total_cpu_seconds(pids), **probes}
+
+    def sample() -> dict[str, float | None]:
+        return {name: probe() for name, probe in probes.items()}
+
+    baseline_rss = total_rss_kb(pids)
+    cpu_spawn = sample()
     procs = [
         ctx.Process(target=worker_main, args=(spec, shared), name=f"bench-{w}", daemon=True)
         for w, spec in enumerate(specs)
@@ -272,9 +356,9 @@ def _run_workers(
                 marks["broken"] = True
                 return
             if i == 0:
-                marks["cpu_start"] = cpu_seconds(pid) if pid else None
-            if opts.scenario == "idle" and i == 1 and pid:
-                marks["rss_idle"] = rss_kb(pid)
+                marks["cpu_start"] = sample()
+            if opts.scenario == "idle" and i == 1 and pids:
+                marks["rss_idle"] = total_rss_kb(pids)
 
     sync_thread = threading.Thread(target=barriers, daemon=True)
     sync_thread.start()
@@ -296,8 +380,8 @@ def _run_workers(
         while len(results) < n:
             with contextlib.suppress(queue.Empty):
                 results.append(shared.results.get(timeout=0.2))
-            if pid:
-                marks["rss_peak"] = max(marks["rss_peak"], rss_kb(pid) or 0)
+            if pids:
+                marks["rss_peak"] = max(marks["rss_peak"], total_rss_kb(pids) or 0)
             if bar is not None:
                 if expected:
                     now = int(shared.progress.value)
@@ -313,7 +397,7 @@ def _run_workers(
                 break
             if not any(p.is_alive() for p in procs) and shared.results.empty():
                 break
-    cpu_end = cpu_seconds(pid) if pid else None
+    cpu_end = sample()
     with contextlib.suppress(Exception):
         shared.barrier.abort()
     for p in procs:
@@ -328,8 +412,8 @@ def _aggregate(
     opts: BenchOptions,
     results: list[dict[str, Any]],
     marks: dict[str, Any],
-    cpu_spawn: float | None,
-    cpu_end: float | None,
+    cpu_spawn: dict[str, float | None],
+    cpu_end: dict[str, float | None],
     baseline_rss: int | None,
 ) -> dict[str, Any]:
     ok = [r for r in results if "failed" not in r]
@@ -377,11 +461,7 @@ def _aggregate(
             "duplicated": sum(int(r["duplicated"]) for r in ok),
             "reconnects": sum(int(r["reconnects"]) for r in ok),
             "server_rss_kb": marks.get("rss_idle") or marks.get("rss_peak") or None,
-            "server_cpu_s": (
-                round(cpu_end - cpu_start, 2)
-                if cpu_end is not None and cpu_start is not None
-                else None
-            ),
+            **{name: _delta(cpu_start, end, name) for name, end in cpu_end.items()},
             "client_cpu_s": round(sum(float(r["client_cpu_s"]) for r in ok), 2),
         }
     )
@@ -427,6 +507,11 @@ def _group_totals(
             latencies.append((last - sent) / 1e6)
     delivered = sum(int(r["delivered"]) for r in ok)
     return delivered, lost, latencies, len(acked)
+
+
+def _delta(start: dict[str, float | None] | None, end: float | None, name: str) -> float | None:
+    first = (start or {}).get(name)
+    return round(end - first, 2) if end is not None and first is not None else None
 
 
 def _round(value: float | None) -> float | None:

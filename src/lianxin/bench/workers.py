@@ -50,7 +50,7 @@ class Shared:
 class WorkerSpec:
     scenario: str
     index: int
-    url: str
+    urls: list[str]  # the nodes; connection slot i uses urls[(index + i) % len(urls)]
     deadline: float  # time.monotonic() by which the worker must have reported
     params: dict[str, Any]
     # direct / resume: (sender token, receiver token, chat id); idle / connect: (token,);
@@ -260,6 +260,16 @@ class Progress:
         self.push()
 
 
+def _node(spec: WorkerSpec, i: int) -> str:
+    """The node (base URL) of connection slot ``i``: round-robin, so on a cluster the two
+    ends of a pair (slots 2k, 2k+1) sit on different nodes and a group spreads evenly."""
+    return spec.urls[(spec.index + i) % len(spec.urls)]
+
+
+def _ws(spec: WorkerSpec, i: int) -> str:
+    return ws_url(_node(spec, i))
+
+
 def _host(spec: WorkerSpec, i: int) -> str | None:
     hosts = spec.source_hosts
     return hosts[i % len(hosts)] if hosts else None
@@ -331,7 +341,6 @@ def _parse_sent_ns(ev: dict[str, Any]) -> int | None:
 
 async def run_direct(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
-    url = ws_url(spec.url)
     window = int(spec.params["window"])
     interval = spec.params.get("interval")
     messages, duration = _sender_budget(spec)
@@ -362,10 +371,11 @@ async def run_direct(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
         return on_event
 
     senders = [
-        Peer(url, item[0], None, _host(spec, 2 * i), counters) for i, item in enumerate(spec.items)
+        Peer(_ws(spec, 2 * i), item[0], None, _host(spec, 2 * i), counters)
+        for i, item in enumerate(spec.items)
     ]
     receivers = [
-        Peer(url, item[1], receiver_for(i), _host(spec, 2 * i + 1), counters)
+        Peer(_ws(spec, 2 * i + 1), item[1], receiver_for(i), _host(spec, 2 * i + 1), counters)
         for i, item in enumerate(spec.items)
     ]
     failures = await _bounded([*receivers, *senders], lambda p: p.open(), CONNECT_CONCURRENCY)
@@ -425,7 +435,6 @@ async def run_direct(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
 
 async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
-    url = ws_url(spec.url)
     chat = int(spec.params["chat"])
     window = int(spec.params["window"])
     messages, duration = _sender_budget(spec)
@@ -460,7 +469,7 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
 
     # Members were online before: synced up to what was seeded (item[2]), no catch-ups.
     peers = [
-        Peer(url, item[0], member_handler(), _host(spec, i), counters, item[2])
+        Peer(_ws(spec, i), item[0], member_handler(), _host(spec, i), counters, item[2])
         for i, item in enumerate(spec.items)
     ]
     failures = await _bounded(peers, lambda p: p.open(), CONNECT_CONCURRENCY)
@@ -509,9 +518,9 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
 
 async def run_idle(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
-    url = ws_url(spec.url)
     peers = [
-        Peer(url, item[0], None, _host(spec, i), counters) for i, item in enumerate(spec.items)
+        Peer(_ws(spec, i), item[0], None, _host(spec, i), counters)
+        for i, item in enumerate(spec.items)
     ]
     latencies: list[float] = []
     cpu0 = self_cpu_seconds()
@@ -559,14 +568,17 @@ async def run_idle(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
 
 async def run_connect(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
-    url = ws_url(spec.url)
     concurrency = int(spec.params["concurrency"])
     latencies: list[float] = []
     peers: list[Peer] = []
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=spec.url, timeout=REQUEST_TIMEOUT_S, limits=limits
-    ) as http:
+    async with contextlib.AsyncExitStack() as stack:
+        https = {
+            u: await stack.enter_async_context(
+                httpx.AsyncClient(base_url=u, timeout=REQUEST_TIMEOUT_S, limits=limits)
+            )
+            for u in dict.fromkeys(spec.urls)
+        }
         await _barrier(shared, spec)
         cpu0 = self_cpu_seconds()
         started = time.monotonic_ns()
@@ -577,8 +589,9 @@ async def run_connect(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
             t0 = time.monotonic_ns()
             # Sign-in equivalent: the token is checked over REST and the profile read,
             # then the device opens its socket and waits for the end of its resume.
-            await TokenClient(spec.url, token, http).me()
-            peer = Peer(url, token, None, _host(spec, i), counters)
+            node = _node(spec, i)
+            await TokenClient(node, token, https[node]).me()
+            peer = Peer(ws_url(node), token, None, _host(spec, i), counters)
             peers.append(peer)
             await peer.open()
             latencies.append((time.monotonic_ns() - t0) / 1e6)
@@ -605,7 +618,6 @@ async def run_connect(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
 
 async def run_resume(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
-    url = ws_url(spec.url)
     window = int(spec.params["window"])
     missed = int(spec.params["missed"])
     seen: list[set[int]] = [set() for _ in spec.items]
@@ -632,10 +644,11 @@ async def run_resume(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
         return on_event
 
     senders = [
-        Peer(url, item[0], None, _host(spec, 2 * i), counters) for i, item in enumerate(spec.items)
+        Peer(_ws(spec, 2 * i), item[0], None, _host(spec, 2 * i), counters)
+        for i, item in enumerate(spec.items)
     ]
     receivers = [
-        Peer(url, item[1], receiver_for(i), _host(spec, 2 * i + 1), counters)
+        Peer(_ws(spec, 2 * i + 1), item[1], receiver_for(i), _host(spec, 2 * i + 1), counters)
         for i, item in enumerate(spec.items)
     ]
     # 1. Every receiver syncs once (so it has a since token and seqs), then goes offline.

@@ -7,6 +7,13 @@ undoes only its own writes, and leaving the scope waits until the whole batch ha
 committed. One fsync then covers every write that queued meanwhile, instead of one
 fsync per message. PostgreSQL takes row locks instead and commits each scope itself.
 SQLite statements run inline on the event loop (``sqlite_inline``), commits in a thread.
+
+On PostgreSQL every statement is a round trip, so scopes add none of their own: read
+scopes run in autocommit (under READ COMMITTED each statement takes its own snapshot
+anyway, so BEGIN / ROLLBACK around reads bought nothing), and the pool does not ping a
+connection at checkout (``pool_pre_ping`` cost BEGIN, a query and ROLLBACK per scope).
+A connection that died with its server fails one statement; SQLAlchemy then discards
+the whole pool's connections, and the next scopes open fresh ones.
 """
 
 from __future__ import annotations
@@ -79,15 +86,27 @@ class _Scope:
 
 
 class Database:
-    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: str = "FULL",
+        pool_size: int = 20,
+        max_overflow: int = 20,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             url = make_url(url).set(drivername=sqlite_inline.DRIVERNAME).render_as_string()
         else:
-            kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self._reader = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._write_lock = asyncio.Lock()
         self._batch: _Batch | None = None
         self._committers: set[asyncio.Task[None]] = set()
@@ -97,7 +116,7 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads (no writes: they would bypass the SQLite write queue)."""
-        async with self.engine.connect() as conn:
+        async with self._reader.connect() as conn:
             yield conn
 
     def write(self) -> AbstractAsyncContextManager[AsyncConnection]:

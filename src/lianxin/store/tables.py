@@ -159,7 +159,10 @@ members = Table(
     Column("archived", Boolean, nullable=False, server_default="0"),
     Column("joined_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
-    Index(None, "user_id", "updated_at"),
+    # Not on updated_at: every send moves the sender's read_seq and updated_at, and an
+    # indexed column would make that update rewrite the index entries (no HOT update on
+    # PostgreSQL). No query ranges over updated_at per user.
+    Index(None, "user_id"),
 )
 
 # Chat events. kind "text" is a user message; kind "system" carries data["type"].
