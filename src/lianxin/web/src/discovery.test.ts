@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./api";
-import { allTags, applyJoinRequest, filterFriends, parseTags, qrToken, requestRefusal, searchRefusal, shownName, suggestionReason, type Friend } from "./discovery";
+import { allTags, applyJoinRequest, filterFriends, withFramesSince, parseTags, qrToken, requestRefusal, searchRefusal, shownName, suggestionReason, type Friend } from "./discovery";
 import { FrameError } from "./connection";
 import { errorText } from "./errors";
 import { setLang } from "./i18n";
@@ -110,6 +110,13 @@ describe("join requests stay live for admins", () => {
     expect(list.map((r) => r.id)).toEqual([2]);
     list = applyJoinRequest(list, { t: "join_request", request: { id: 2, chat: 9, user: erin, state: "declined" } }, 9);
     expect(list).toEqual([]);
+  });
+
+  it("replays what arrived during a read over its (older) answer", () => {
+    const asked = { id: 2, chat: 9, user: erin, state: "pending" };
+    const read = [pending, asked]; // read before Erin was declined
+    const during = [{ t: "join_request", request: { ...asked, state: "declined" } }];
+    expect(withFramesSince(read, during, 9)).toEqual([pending]);
   });
 });
 

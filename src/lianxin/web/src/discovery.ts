@@ -191,6 +191,12 @@ export function applyJoinRequest(list: JoinRequest[], frame: ServerFrame, chat: 
   return list.some((x) => x.id === r.id) ? list.map((x) => (x.id === r.id ? r : x)) : [...list, r];
 }
 
+/** A freshly read request list with the frames that arrived while it was being read
+ * replayed over it (the read may predate them). */
+export function withFramesSince(list: JoinRequest[], frames: ServerFrame[], chat: number): JoinRequest[] {
+  return frames.reduce((l, f) => applyJoinRequest(l, f, chat), list);
+}
+
 /** Why a suggestion is shown, in the reader's language. */
 export function suggestionReason(s: Suggestion): string {
   if (s.mutual_friends === 1) return t("ct.reason_mutual_one");

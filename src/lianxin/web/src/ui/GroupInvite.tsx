@@ -1,10 +1,10 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import type { Client } from "../client";
-import { applyJoinRequest, Discovery, type InviteCode, type JoinRequest } from "../discovery";
+import { applyJoinRequest, Discovery, withFramesSince, type InviteCode, type JoinRequest } from "../discovery";
 import { errorText } from "../errors";
 import { t } from "../i18n";
-import type { ChatSummary } from "../types";
+import type { ChatSummary, ServerFrame } from "../types";
 import { Avatar, Toggle } from "./common";
 import { Confirm } from "./Dialog";
 
@@ -24,7 +24,19 @@ export function GroupInvite({ client, chat }: { client: Client; chat: ChatSummar
   const [confirm, setConfirm] = useState<"new" | "revoke" | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const loadRequests = () => (admin ? api.joinRequests(chat.id).then(setRequests).catch(() => {}) : Promise.resolve());
+  // Frames that arrive while the list is being read are replayed over the answer.
+  const arriving = useRef<ServerFrame[] | null>(null);
+  const loadRequests = () => {
+    if (!admin) return Promise.resolve();
+    const seen: ServerFrame[] = (arriving.current = []);
+    return api
+      .joinRequests(chat.id)
+      .then((list) => setRequests(withFramesSince(list, seen, chat.id)))
+      .catch(() => {})
+      .finally(() => {
+        if (arriving.current === seen) arriving.current = null;
+      });
+  };
   useEffect(() => {
     void loadRequests();
     if (admin) api.invite(chat.id).then(setCode).catch(() => {});
@@ -35,7 +47,10 @@ export function GroupInvite({ client, chat }: { client: Client; chat: ChatSummar
     if (!admin) return;
     const off = client.onServerFrame((f) => {
       if (f.t === "welcome") void loadRequests();
-      else setRequests((list) => applyJoinRequest(list, f, chat.id));
+      else if (f.t === "join_request") {
+        arriving.current?.push(f);
+        setRequests((list) => applyJoinRequest(list, f, chat.id));
+      }
     });
     return () => void off();
   }, [chat.id, admin]);
