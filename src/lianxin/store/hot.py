@@ -139,10 +139,14 @@ def sqlite_raw(conn: AsyncConnection) -> Any:
 
 async def _raw_begun(conn: AsyncConnection) -> Any:
     """Like ``sqlite_raw``, but a read scope's transaction is begun first if it has not
-    been (through SQLAlchemy, so the scope's later statements share its snapshot)."""
+    been, so the scope's later statements share its snapshot. The BEGIN goes straight to
+    sqlite3 (SQLAlchemy's begin costs more than the reads); a SQLAlchemy statement later
+    in the scope joins that transaction (see ``db._on_begin``) and ``Database.read``
+    ends it."""
     sync = conn.sync_connection
     if sync is None or sync.dialect.driver != _INLINE_DRIVER:
         return None
-    if not sync.in_transaction():
-        await conn.begin()
-    return sync.connection.dbapi_connection
+    raw = sync.connection.dbapi_connection
+    if not raw.in_transaction:  # type: ignore[union-attr]
+        raw.execute("BEGIN").close()  # type: ignore[union-attr]
+    return raw
