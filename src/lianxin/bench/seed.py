@@ -25,6 +25,10 @@ from lianxin.sms import ConsoleSms
 from lianxin.store.db import Database
 from lianxin.store.migrate import upgrade
 
+# Accounts (or friendships) created at once: their write scopes share commits (SQLite
+# group commit), so seeding 20,000 users takes seconds instead of one commit each.
+CHUNK = 200
+
 
 @dataclass
 class Seeded:
@@ -70,13 +74,17 @@ async def seed(
     try:
         await upgrade(db.engine)
         svc = Services(settings, db, MemoryBus(), ConsoleSms(), Clock())
-        for i, phone in enumerate(_phones(users)):
-            signed = await do_create_user(svc, phone, f"bench{i}")
-            out.tokens.append(signed.token)
-            out.user_ids.append(int(signed.user["id"]))
-            out.device_ids.append(int(signed.device_id))
-            if progress is not None and (i + 1) % 1000 == 0:
-                progress(f"seeded {i + 1}/{users} users")
+        phones = _phones(users)
+        for start in range(0, users, CHUNK):
+            chunk = range(start, min(users, start + CHUNK))
+            signed = await asyncio.gather(
+                *(do_create_user(svc, phones[i], f"bench{i}") for i in chunk)
+            )
+            out.tokens.extend(s.token for s in signed)
+            out.user_ids.extend(int(s.user["id"]) for s in signed)
+            out.device_ids.extend(int(s.device_id) for s in signed)
+            if progress is not None and chunk[-1] // 1000 != (chunk[-1] + 1) // 1000:
+                progress(f"seeded {chunk[-1] + 1}/{users} users")
         ident = [
             Identity(UserId(u), DeviceId(d))
             for u, d in zip(out.user_ids, out.device_ids, strict=True)
@@ -85,13 +93,19 @@ async def seed(
         if group is not None:
             owner, members = group
             friendships.extend((owner, m) for m in members if m != owner)
-        chats: list[int] = []
-        for n, (a, b) in enumerate(friendships):
+
+        async def befriend(a: int, b: int) -> int:
             request = await contacts.do_send_request(svc, ident[a], out.user_ids[b], "bench")
             accepted = await contacts.do_accept_request(svc, ident[b], int(request["id"]))
-            chats.append(int(accepted["chat_id"]))
-            if progress is not None and (n + 1) % 1000 == 0:
-                progress(f"seeded {n + 1}/{len(friendships)} friendships")
+            return int(accepted["chat_id"])
+
+        chats: list[int] = []
+        for start in range(0, len(friendships), CHUNK):
+            chunk = friendships[start : start + CHUNK]
+            chats.extend(await asyncio.gather(*(befriend(a, b) for a, b in chunk)))
+            done = start + len(chunk)
+            if progress is not None and (done - len(chunk)) // 1000 != done // 1000:
+                progress(f"seeded {done}/{len(friendships)} friendships")
         out.pair_chats = chats[: len(pairs)]
         if group is not None:
             owner, members = group

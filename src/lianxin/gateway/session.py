@@ -316,19 +316,13 @@ class Session:
         try:
             plan = await sync.do_sync(self.svc, self.identity, since, sync.check_seqs(raw_seqs))
             self.send({**plan.frame, "r": rid})
-            page = self.svc.settings.catchup_page
-            for item in plan.catchups:
+            for item, pages in zip(plan.catchups, plan.pages, strict=True):
                 if item.gap is not None:
                     self.send(
                         {"t": "gap", "chat": item.chat, "after": item.gap[0], "before": item.gap[1]}
                     )
-                after = item.after
-                while after < item.upto and self.closing is None:
-                    events = await sync.catchup_page(self.svc, self.identity, item, after, page)
-                    if not events:
-                        break
+                for events in pages:
                     self.send({"t": "evs", "chat": item.chat, "events": events})
-                    after = events[-1]["seq"]
             self.tops.update(plan.tops)
         finally:
             held, self.buffer = self.buffer, None

@@ -355,6 +355,33 @@ async def events_between(
     return rows
 
 
+_CATCHUP = Hot(
+    select(messages)
+    .where(
+        messages.c.chat_id == bindparam("chat_id"),
+        messages.c.seq > bindparam("after"),
+        messages.c.seq <= bindparam("upto"),
+        messages.c.seq.not_in(
+            select(hidden_messages.c.seq).where(
+                hidden_messages.c.user_id == bindparam("user_id"),
+                hidden_messages.c.chat_id == bindparam("chat_id"),
+            )
+        ),
+    )
+    .order_by(messages.c.seq)
+    .limit(bindparam("limit"))
+)
+
+
+async def catchup_events(
+    conn: AsyncConnection, chat_id: int, *, after: int, upto: int, limit: int, user_id: int
+) -> list[Row[Any]]:
+    """``events_between(..., newest_first=False, hidden_for=user_id)``, prebuilt: the
+    resume of every reconnecting device reads its pages with it."""
+    params = {"chat_id": chat_id, "after": after, "upto": upto, "limit": limit, "user_id": user_id}
+    return await _CATCHUP.all(conn, params)
+
+
 async def last_events(
     conn: AsyncConnection, keys: Iterable[tuple[int, int]]
 ) -> dict[int, Row[Any]]:
