@@ -28,6 +28,9 @@ from lianxin.store.migrate import upgrade
 # Accounts (or friendships) created at once: their write scopes share commits (SQLite
 # group commit), so seeding 20,000 users takes seconds instead of one commit each.
 CHUNK = 200
+# Between chunks the database has no writer for this long, so a server running on the
+# same SQLite file (``--url``) gets its write lock (its busy handler retries < 100 ms).
+CHUNK_PAUSE_S = 0.1
 
 
 @dataclass
@@ -83,6 +86,7 @@ async def seed(
             out.tokens.extend(s.token for s in signed)
             out.user_ids.extend(int(s.user["id"]) for s in signed)
             out.device_ids.extend(int(s.device_id) for s in signed)
+            await asyncio.sleep(CHUNK_PAUSE_S)
             if progress is not None and chunk[-1] // 1000 != (chunk[-1] + 1) // 1000:
                 progress(f"seeded {chunk[-1] + 1}/{users} users")
         ident = [
@@ -103,6 +107,7 @@ async def seed(
         for start in range(0, len(friendships), CHUNK):
             chunk = friendships[start : start + CHUNK]
             chats.extend(await asyncio.gather(*(befriend(a, b) for a, b in chunk)))
+            await asyncio.sleep(CHUNK_PAUSE_S)
             done = start + len(chunk)
             if progress is not None and (done - len(chunk)) // 1000 != done // 1000:
                 progress(f"seeded {done}/{len(friendships)} friendships")

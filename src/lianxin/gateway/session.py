@@ -236,8 +236,10 @@ class Session:
             await self.hub.register(self, self._chat_ids)
             registered = True
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
-            await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             await self.resync(hello.r, hello.since, hello.seqs)
+            # After the resume: a due "last active" write waits for its commit (an fsync),
+            # which the device's catch-up need not wait for.
+            await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             reader = asyncio.create_task(self._read_loop(), name=f"ws-reader-{self.session_id}")
             done, _ = await asyncio.wait({reader, ended}, return_when=asyncio.FIRST_COMPLETED)
             if reader not in done:

@@ -124,7 +124,11 @@ class Database:
         the commit and start the next batch, so a batch never grows without bound.
         """
         conn = await (await self.engine.connect()).execution_options(**{_WRITER: True})
-        await conn.begin()
+        try:
+            await conn.begin()  # BEGIN IMMEDIATE: fails if another process holds the lock
+        except BaseException:
+            await conn.close()
+            raise
         batch = self._batch = _Batch(conn, (await conn.get_raw_connection()).dbapi_connection)
         task = asyncio.create_task(self._commit(batch))
         self._committers.add(task)
