@@ -79,16 +79,16 @@ async def seed(
         svc = Services(settings, db, MemoryBus(), ConsoleSms(), Clock())
         phones = _phones(users)
         for start in range(0, users, CHUNK):
-            chunk = range(start, min(users, start + CHUNK))
+            made = range(start, min(users, start + CHUNK))
             signed = await asyncio.gather(
-                *(do_create_user(svc, phones[i], f"bench{i}") for i in chunk)
+                *(do_create_user(svc, phones[i], f"bench{i}") for i in made)
             )
             out.tokens.extend(s.token for s in signed)
             out.user_ids.extend(int(s.user["id"]) for s in signed)
             out.device_ids.extend(int(s.device_id) for s in signed)
             await asyncio.sleep(CHUNK_PAUSE_S)
-            if progress is not None and chunk[-1] // 1000 != (chunk[-1] + 1) // 1000:
-                progress(f"seeded {chunk[-1] + 1}/{users} users")
+            if progress is not None and (made[-1] + 1) % 1000 == 0:
+                progress(f"seeded {made[-1] + 1}/{users} users")
         ident = [
             Identity(UserId(u), DeviceId(d))
             for u, d in zip(out.user_ids, out.device_ids, strict=True)
