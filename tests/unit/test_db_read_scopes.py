@@ -79,3 +79,20 @@ async def test_concurrent_scopes_get_their_own_connections(db: Database) -> None
         await add(db, 2)
         assert await _COUNT.scalars(b, {"low": 0}) == [1, 2]  # b's snapshot starts now
         assert await _COUNT.scalars(a, {"low": 0}) == [1]
+
+
+_SOME = Hot(
+    select(items.c.id)
+    .where(items.c.id.in_(bindparam("ids", expanding=True)), items.c.id != bindparam("skip"))
+    .order_by(items.c.id)
+)
+
+
+async def test_prebuilt_in_lists_of_any_length(db: Database) -> None:
+    for i in range(1, 8):
+        await add(db, i)
+    async with db.read() as conn:
+        assert await _SOME.scalars(conn, {"ids": [2, 5, 9], "skip": 5}) == [2]
+        assert await _SOME.scalars(conn, {"ids": [1, 2, 3, 4, 6], "skip": 0}) == [1, 2, 3, 4, 6]
+        assert await _SOME.scalars(conn, {"ids": [7], "skip": 0}) == [7]
+        assert await _SOME.scalars(conn, {"ids": [2, 5, 9], "skip": 0}) == [2, 5]

@@ -57,6 +57,9 @@ class Hot:
         fixed = {n: b.effective_value for n, b in compiled.binds.items() if not b.required}
         self.binds = tuple((n, procs.get(n), n in fixed, fixed.get(n)) for n in self.order)
         self.has_binds = any(p or f for _, p, f, _ in self.binds)
+        # ``bindparam(name, expanding=True)`` (``col.in_(...)``): a list, one ``?`` per item.
+        self.expanding = {n for n in self.order if compiled.binds[n].expanding}
+        self._sized: dict[tuple[int, ...], str] = {}
         cols = compiled._result_columns or []
         self.names = [c[0] for c in cols]
         self.procs: list[Callable[[Any], Any] | None] = [
@@ -64,6 +67,27 @@ class Hot:
         ]
         self.has_procs = any(self.procs)
         self.row = _row_type(self.names) if cols else None
+
+    def _query(self, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """The SQL text and its parameters (expanding lists spelled out)."""
+        if not self.expanding:
+            return self.sql, self._params(params)
+        sizes = tuple(len(params[n]) for n in self.order if n in self.expanding)
+        sql = self._sized.get(sizes)
+        if sql is None:
+            sql = self.sql
+            names = [n for n in self.order if n in self.expanding]
+            for name, size in zip(names, sizes, strict=True):
+                sql = sql.replace(f"__[POSTCOMPILE_{name}]", ", ".join("?" * size), 1)
+            self._sized[sizes] = sql
+        out: list[Any] = []
+        for name, proc, is_fixed, value in self.binds:
+            v = value if is_fixed else params[name]
+            if name in self.expanding:
+                out.extend([proc(x) for x in v] if proc else v)
+            else:
+                out.append(proc(v) if proc else v)
+        return sql, tuple(out)
 
     def _params(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         if not self.has_binds:
@@ -84,7 +108,7 @@ class Hot:
         raw = await _raw_begun(conn)
         if raw is None:
             return (await conn.execute(self.stmt, params)).first()
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             values = cur.fetchone()
             return None if values is None else cast("Row[Any]", self._make(values))
@@ -96,7 +120,7 @@ class Hot:
         raw = await _raw_begun(conn)
         if raw is None:
             return list((await conn.execute(self.stmt, params)).all())
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             return [cast("Row[Any]", self._make(values)) for values in cur.fetchall()]
         finally:
@@ -107,7 +131,7 @@ class Hot:
         raw = await _raw_begun(conn)
         if raw is None:
             return list((await conn.execute(self.stmt, params)).scalars())
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             proc = self.procs[0]
             rows = cur.fetchall()
@@ -120,7 +144,7 @@ class Hot:
         raw = sqlite_raw(conn)
         if raw is None:
             return int((await conn.execute(self.stmt, params)).rowcount)
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             return int(cur.rowcount)
         finally:
