@@ -84,7 +84,8 @@ class Hot:
         for name, proc, is_fixed, value in self.binds:
             v = value if is_fixed else params[name]
             if name in self.expanding:
-                out.extend([proc(x) for x in v] if proc else v)
+                items: list[Any] = list(v)
+                out.extend([proc(x) for x in items] if proc else items)
             else:
                 out.append(proc(v) if proc else v)
         return sql, tuple(out)
