@@ -82,11 +82,11 @@ class Hot:
             self._sized[sizes] = sql
         out: list[Any] = []
         for name, proc, is_fixed, value in self.binds:
-            v = value if is_fixed else params[name]
-            if name in self.expanding:
-                items: list[Any] = list(v)
+            if name in self.expanding:  # a list bind is never a literal
+                items: list[Any] = list(params[name])
                 out.extend([proc(x) for x in items] if proc else items)
             else:
+                v = value if is_fixed else params[name]
                 out.append(proc(v) if proc else v)
         return sql, tuple(out)
 
