@@ -12,6 +12,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from lianxin.client import ApiError
 from lianxin.client.connection import FrameError
 from tests.harness import ServerThread, befriend, uid
 
@@ -251,8 +252,12 @@ async def test_signed_out_token_cannot_connect_again(server: ServerThread) -> No
         ws = await hello(server, user.token)  # a first connection works
         await ws.close()
         again = await hello(server, user.token)  # and a reconnect within the touch minute
+        assert (await user.me())["id"] == uid(user)  # GET /me reads token and profile at once
         await user.sign_out()
         assert await closed_with(again) == 4002
+        with pytest.raises(ApiError) as refused:  # read scopes reuse connections: no stale view
+            await user.me()
+        assert (refused.value.status, refused.value.code) == (401, "unauthorized")
         async with connect(ws_url(server)) as ws2:
             await ws2.send(orjson.dumps({"t": "hello", "token": user.token, "r": 7}).decode())
             err = await recv(ws2)

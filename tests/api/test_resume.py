@@ -231,3 +231,34 @@ async def test_sync_frame_lists_only_changed_chats(
     sync = next(f for f in frames if f["t"] == "sync")
     assert [c["id"] for c in sync["chats"]] == [chats[3]]
     assert sync["chats"][0]["unread"] == 1
+
+
+async def test_resume_of_many_chats_in_one_snapshot_sends_exactly_the_missed_events(
+    make_server: Any, closing: list[Any]
+) -> None:
+    """The plan and every chat's catch-up pages are read in one scope: each chat gets
+    exactly its missed events, paged in order, each page's events after the last one."""
+    srv = make_server(catchup_page=4)
+    bob = await srv.signup("Bob")
+    friends = [await srv.signup(f"F{i}") for i in range(5)]
+    closing += [bob, *friends]
+    chats = [await befriend(f, bob) for f in friends]
+    await befriend(friends[0], friends[1])
+    group = (await friends[0].create_group("Crew", [uid(bob), uid(friends[1])]))["id"]
+    b = await bob.connect()
+    await b.close()
+    sent: dict[int, list[tuple[int, str]]] = {}
+    for i, (friend, chat) in enumerate(zip(friends, chats, strict=True)):
+        acks = [await friend.send_text(chat, f"c{i}-{n}") for n in range(i * 3)]  # 0..12
+        sent[chat] = [(a["seq"], f"c{i}-{n}") for n, a in enumerate(acks)]
+    acks = [await friends[n % 2].send_text(group, f"g{n}") for n in range(9)]
+    sent[group] = [(a["seq"], f"g{n}") for n, a in enumerate(acks)]
+
+    _b2, frames = await reconnect(bob, b.state, closing)
+    for chat, expected in sent.items():
+        assert texts(frames, chat) == expected
+        pages = [f for f in frames if f.get("t") == "evs" and f["chat"] == chat]
+        assert all(len(p["events"]) <= 4 for p in pages)
+    assert not [f for f in frames if f.get("t") == "gap"]
+    kinds = [f["t"] for f in frames]
+    assert kinds[:2] == ["welcome", "sync"] and kinds[-1] == "synced"

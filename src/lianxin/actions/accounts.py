@@ -280,6 +280,21 @@ async def do_touch_device(svc: Services, me: Identity, last_active_at: int | Non
         await store.touch_device_txn(conn, me.device_id, now)
 
 
+async def access_me_by_token(svc: Services, token: str | None) -> dict[str, Any]:
+    """``authenticate`` then ``access_me`` in one read scope: ``GET /me`` is the first
+    request of every client that starts, and the token is checked as on every request."""
+    if not token:
+        raise LianxinError(Code.unauthorized, "sign in first")
+    async with svc.db.read() as conn:
+        device = await store.device_by_token_hash(conn, hash_token(token))
+        row = await store.get_user(conn, device.user_id) if device is not None else None
+    if device is None:
+        raise LianxinError(Code.unauthorized, "this session has ended; sign in again")
+    if row is None:
+        raise LianxinError(Code.unauthorized, "this account no longer exists")
+    return views.own_user(row)
+
+
 async def access_me(svc: Services, me: Identity) -> dict[str, Any]:
     async with svc.db.read() as conn:
         row = await store.get_user(conn, me.user_id)

@@ -195,7 +195,7 @@ async def summaries(
         m.chat_id: (chat_rows[m.chat_id].last_seq if m.active else m.left_seq or 0)
         for m in memberships
     }
-    lasts = await store.last_events(conn, tops.items())
+    lasts = await store.last_events_of(conn, user_id, tops)
     out = []
     for m in memberships:
         chat = chat_rows[m.chat_id]

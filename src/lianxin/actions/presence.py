@@ -6,6 +6,7 @@ sessions). Changes are pushed to friends who may see them; anyone else asks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
@@ -74,11 +75,35 @@ async def do_session_offline(svc: Services, user_id: int, session_id: str) -> No
 
 async def access_presence(svc: Services, me: Identity, user_ids: list[int]) -> list[dict[str, Any]]:
     """Presence of these users; ``online: null`` where their setting hides it from me."""
-    ids = list(dict.fromkeys(user_ids))[:500]
     async with svc.db.read() as conn:
-        users = await accounts_store.get_users(conn, ids)
-        visible = await _visible(conn, me.user_id, [users[u] for u in ids if u in users])
-    online = await svc.bus.online(visible)
+        seen = await read_presence(conn, me, user_ids)
+    return await seen.resolve(svc)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """Presence read in a caller's scope; :meth:`resolve` asks the bus who is online."""
+
+    ids: list[int]
+    users: dict[int, Row[Any]]
+    visible: set[int]
+
+    async def resolve(self, svc: Services) -> list[dict[str, Any]]:
+        return _presence(self.ids, self.users, self.visible, await svc.bus.online(self.visible))
+
+
+async def read_presence(conn: AsyncConnection, me: Identity, user_ids: list[int]) -> Seen:
+    """The database half of :func:`access_presence`, in the caller's read scope (a sync
+    reads it in the same snapshot as the rest of its frame)."""
+    ids = list(dict.fromkeys(user_ids))[:500]
+    users = await accounts_store.get_users(conn, ids)
+    visible = await _visible(conn, me.user_id, [users[u] for u in ids if u in users])
+    return Seen(ids, users, visible)
+
+
+def _presence(
+    ids: list[int], users: dict[int, Row[Any]], visible: set[int], online: set[int]
+) -> list[dict[str, Any]]:
     out = []
     for uid in ids:
         if uid not in users:

@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from lianxin.actions import chats as chat_actions
 from lianxin.actions import media_messages, reactions, views
 from lianxin.actions.accounts import Identity
-from lianxin.actions.presence import access_presence
+from lianxin.actions.presence import read_presence
 from lianxin.errors import Code, LianxinError
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
@@ -45,6 +47,8 @@ class CatchUp:
 class SyncPlan:
     frame: dict[str, Any]
     catchups: list[CatchUp] = field(default_factory=list)
+    # The catch-up's ``evs`` pages, per item of ``catchups`` (read with the plan).
+    pages: list[list[list[dict[str, Any]]]] = field(default_factory=list)
     # Per chat, the highest seq the device has once the catch-up is sent.
     tops: dict[int, int] = field(default_factory=dict)
 
@@ -103,6 +107,11 @@ async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int
             await chats_store.hidden_since(conn, me.user_id, since) if since is not None else []
         )
         blocked = await contacts_store.blocked_ids(conn, me.user_id)
+        seen = await read_presence(conn, me, all_friends)
+        # The catch-up in the same snapshot: every event up to each top is committed in
+        # it, and one scope serves all of the device's chats.
+        for item in plan.catchups:
+            plan.pages.append(await _pages(conn, me, item, s.catchup_page))
     assert me_row is not None
     changed_friend_ids = {f.friend_id for f in friend_rows}
     profile_updates = [
@@ -128,28 +137,36 @@ async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int
         ],
         "hidden": [{"chat": h.chat_id, "seq": h.seq} for h in hidden],
         "blocked": blocked,  # the whole (short) list: devices replace theirs
-        "presence": await access_presence(svc, me, all_friends),
+        "presence": await seen.resolve(svc),
         "full": since is None,
     }
     return plan
 
 
-async def catchup_page(
-    svc: Services, me: Identity, item: CatchUp, after: int, limit: int
+async def _page(
+    conn: AsyncConnection, me: Identity, chat: int, after: int, upto: int, limit: int
 ) -> list[dict[str, Any]]:
-    async with svc.db.read() as conn:
-        rows = await chats_store.events_between(
-            conn,
-            item.chat,
-            after=after,
-            upto=item.upto,
-            limit=limit,
-            newest_first=False,
-            hidden_for=me.user_id,
-        )
-        events = [views.event(r) for r in rows]
-        events = await reactions.add_mine(conn, item.chat, me.user_id, events)
-        return await media_messages.add_my_marks(conn, item.chat, me.user_id, events)
+    rows = await chats_store.catchup_events(
+        conn, chat, after=after, upto=upto, limit=limit, user_id=me.user_id
+    )
+    events = [views.event(r) for r in rows]
+    events = await reactions.add_mine(conn, chat, me.user_id, events)
+    return await media_messages.add_my_marks(conn, chat, me.user_id, events)
+
+
+async def _pages(
+    conn: AsyncConnection, me: Identity, item: CatchUp, limit: int
+) -> list[list[dict[str, Any]]]:
+    """The events of one catch-up, ``limit`` per page, oldest first."""
+    pages = []
+    after = item.after
+    while after < item.upto:
+        events = await _page(conn, me, item.chat, after, item.upto, limit)
+        if not events:
+            break
+        pages.append(events)
+        after = events[-1]["seq"]
+    return pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,26 +191,18 @@ async def do_fill(
     async with svc.db.read() as conn:
         member = await chats_store.get_member(conn, chat_id, me.user_id)
         chat = await chats_store.get_chat(conn, chat_id)
-    if member is None or chat is None:
-        return Fill([], max(after or 0, upto or 0))
-    ceiling = int(chat.last_seq if member.active else member.left_seq or 0)
-    end = ceiling if upto is None else min(upto, ceiling)
-    start = max(after or 0, int(member.joined_seq))
-    top = max(end, after or 0) if upto is None else max(upto, after or 0)
-    if end <= start:
-        return Fill([], top)
-    s = svc.settings
-    gap = None
-    if end - start > s.catchup_max_per_chat:
-        cut = end - s.catchup_page
-        gap, start = (start, cut + 1), cut
-    item = CatchUp(chat_id, start, end)
-    events: list[dict[str, Any]] = []
-    after_seq = start
-    while after_seq < end:
-        page = await catchup_page(svc, me, item, after_seq, s.catchup_page)
-        if not page:
-            break
-        events += page
-        after_seq = page[-1]["seq"]
-    return Fill(events, top, gap)
+        if member is None or chat is None:
+            return Fill([], max(after or 0, upto or 0))
+        ceiling = int(chat.last_seq if member.active else member.left_seq or 0)
+        end = ceiling if upto is None else min(upto, ceiling)
+        start = max(after or 0, int(member.joined_seq))
+        top = max(end, after or 0) if upto is None else max(upto, after or 0)
+        if end <= start:
+            return Fill([], top)
+        s = svc.settings
+        gap = None
+        if end - start > s.catchup_max_per_chat:
+            cut = end - s.catchup_page
+            gap, start = (start, cut + 1), cut
+        pages = await _pages(conn, me, CatchUp(chat_id, start, end), s.catchup_page)
+    return Fill([ev for page in pages for ev in page], top, gap)

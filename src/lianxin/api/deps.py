@@ -24,9 +24,11 @@ async def get_services(request: Request) -> Services:
 Svc = Annotated[Services, Depends(get_services)]
 
 
-async def current_identity(
-    svc: Svc, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Identity:
+# The bearer credentials as sent (checked by the route itself: see ``GET /me``).
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def current_identity(svc: Svc, creds: Bearer) -> Identity:
     return await authenticate(svc, creds.credentials if creds else None)
 
 

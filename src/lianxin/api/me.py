@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from lianxin.actions import accounts
-from lianxin.api.deps import Body, CurrentUser, IdPath, Svc
+from lianxin.api.deps import Bearer, Body, CurrentUser, IdPath, Svc
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 
@@ -43,8 +43,9 @@ class PrivacyUpdate(Body):
 
 
 @router.get("", summary="My profile")
-async def get_me(svc: Svc, me: CurrentUser) -> dict[str, Any]:
-    return await accounts.access_me(svc, me)
+async def get_me(svc: Svc, creds: Bearer) -> dict[str, Any]:
+    # Token and profile in one read: every client starts with this request.
+    return await accounts.access_me_by_token(svc, creds.credentials if creds else None)
 
 
 @router.patch("", summary="Change my name, Lianxin ID or bio")

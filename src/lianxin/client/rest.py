@@ -35,11 +35,21 @@ class ApiError(Exception):
 
 
 class Client:
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 15.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        """``http``: an HTTP connection pool to share between many clients (e.g. one per
+        process for many devices); the caller owns it and :meth:`close` leaves it open."""
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.account: dict[str, Any] | None = None
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
 
     async def __aenter__(self) -> Client:
         return self
@@ -48,7 +58,8 @@ class Client:
         await self.close()
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}

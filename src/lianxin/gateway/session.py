@@ -264,8 +264,10 @@ class Session:
             await self.hub.register(self, self._chat_ids)
             registered = True
             await presence.do_session_online(self.svc, self.user_id, self.session_id)
-            await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             await self.resync(hello.r, hello.since, hello.seqs)
+            # After the resume: a due "last active" write waits for its commit (an fsync),
+            # which the device's catch-up need not wait for.
+            await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             await self._read_loop()
         finally:
             for task in list(self._fills or ()):
@@ -338,19 +340,13 @@ class Session:
         try:
             plan = await sync.do_sync(self.svc, self.identity, since, sync.check_seqs(raw_seqs))
             self.send({**plan.frame, "r": rid})
-            page = self.svc.settings.catchup_page
-            for item in plan.catchups:
+            for item, pages in zip(plan.catchups, plan.pages, strict=True):
                 if item.gap is not None:
                     self.send(
                         {"t": "gap", "chat": item.chat, "after": item.gap[0], "before": item.gap[1]}
                     )
-                after = item.after
-                while after < item.upto and self.closing is None:
-                    events = await sync.catchup_page(self.svc, self.identity, item, after, page)
-                    if not events:
-                        break
+                for events in pages:
                     self.send({"t": "evs", "chat": item.chat, "events": events})
-                    after = events[-1]["seq"]
             self.tops.update(plan.tops)
         finally:
             held, self.buffer = self.buffer, None

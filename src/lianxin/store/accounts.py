@@ -31,12 +31,15 @@ async def get_user(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
     return await _GET_USER.first(conn, {"user_id": user_id})
 
 
+_GET_USERS = Hot(select(users).where(users.c.id.in_(bindparam("ids", expanding=True))))
+
+
 async def get_users(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, Row[Any]]:
     ids = list(set(user_ids))
-    if not ids:
-        return {}
-    rows = (await conn.execute(select(users).where(users.c.id.in_(ids)))).all()
-    return {r.id: r for r in rows}
+    out: dict[int, Row[Any]] = {}
+    for i in range(0, len(ids), 500):
+        out.update({r.id: r for r in await _GET_USERS.all(conn, {"ids": ids[i : i + 500]})})
+    return out
 
 
 async def get_user_by_phone(conn: AsyncConnection, phone: str) -> Row[Any] | None:

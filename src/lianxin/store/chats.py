@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Row, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Row, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
@@ -187,12 +187,14 @@ async def memberships_of(
     return await _MEMBERSHIPS[since is not None].all(conn, params)
 
 
+_GET_CHATS = Hot(select(chats).where(chats.c.id.in_(bindparam("ids", expanding=True))))
+
+
 async def get_chats(conn: AsyncConnection, chat_ids: Iterable[int]) -> dict[int, Row[Any]]:
     ids = list(set(chat_ids))
     out: dict[int, Row[Any]] = {}
     for i in range(0, len(ids), 500):
-        rows = (await conn.execute(select(chats).where(chats.c.id.in_(ids[i : i + 500])))).all()
-        out.update({r.id: r for r in rows})
+        out.update({r.id: r for r in await _GET_CHATS.all(conn, {"ids": ids[i : i + 500]})})
     return out
 
 
@@ -203,11 +205,17 @@ async def direct_peers(
     ids = list(set(chat_ids))
     out: dict[int, Row[Any]] = {}
     for i in range(0, len(ids), 500):
-        stmt = select(members).where(
-            members.c.chat_id.in_(ids[i : i + 500]), members.c.user_id != user_id
-        )
-        out.update({r.chat_id: r for r in (await conn.execute(stmt)).all()})
+        params = {"ids": ids[i : i + 500], "user_id": user_id}
+        out.update({r.chat_id: r for r in await _DIRECT_PEERS.all(conn, params)})
     return out
+
+
+_DIRECT_PEERS = Hot(
+    select(members).where(
+        members.c.chat_id.in_(bindparam("ids", expanding=True)),
+        members.c.user_id != bindparam("user_id"),
+    )
+)
 
 
 async def read_stats(
@@ -390,19 +398,62 @@ async def events_between(
     return rows
 
 
-async def last_events(
-    conn: AsyncConnection, keys: Iterable[tuple[int, int]]
+_CATCHUP = Hot(
+    select(messages)
+    .where(
+        messages.c.chat_id == bindparam("chat_id"),
+        messages.c.seq > bindparam("after"),
+        messages.c.seq <= bindparam("upto"),
+        messages.c.seq.not_in(
+            select(hidden_messages.c.seq).where(
+                hidden_messages.c.user_id == bindparam("user_id"),
+                hidden_messages.c.chat_id == bindparam("chat_id"),
+            )
+        ),
+    )
+    .order_by(messages.c.seq)
+    .limit(bindparam("limit"))
+)
+
+
+async def catchup_events(
+    conn: AsyncConnection, chat_id: int, *, after: int, upto: int, limit: int, user_id: int
+) -> list[Row[Any]]:
+    """``events_between(..., newest_first=False, hidden_for=user_id)``, prebuilt: the
+    resume of every reconnecting device reads its pages with it."""
+    params = {"chat_id": chat_id, "after": after, "upto": upto, "limit": limit, "user_id": user_id}
+    return await _CATCHUP.all(conn, params)
+
+
+_LAST_OF_MEMBERS = Hot(
+    select(messages)
+    .select_from(
+        members.join(chats, chats.c.id == members.c.chat_id).join(
+            messages,
+            and_(
+                messages.c.chat_id == members.c.chat_id,
+                messages.c.seq
+                == case((members.c.active, chats.c.last_seq), else_=members.c.left_seq),
+            ),
+        )
+    )
+    .where(
+        members.c.user_id == bindparam("user_id"),
+        members.c.chat_id.in_(bindparam("ids", expanding=True)),
+    )
+)
+
+
+async def last_events_of(
+    conn: AsyncConnection, user_id: int, chat_ids: Iterable[int]
 ) -> dict[int, Row[Any]]:
-    """The events at (chat_id, seq) for many chats at once: chat list previews."""
-    pairs = [(c, s) for c, s in keys if s > 0]
-    if not pairs:
-        return {}
+    """Per chat of the user: the newest event they can see (the chat's newest, or the
+    last before they left), for chat-list previews; one prebuilt query."""
+    ids = list(set(chat_ids))
     out: dict[int, Row[Any]] = {}
-    for i in range(0, len(pairs), 400):
-        chunk = pairs[i : i + 400]
-        cond = or_(*(and_(messages.c.chat_id == c, messages.c.seq == s) for c, s in chunk))
-        for row in (await conn.execute(select(messages).where(cond))).all():
-            out[row.chat_id] = row
+    for i in range(0, len(ids), 500):
+        params = {"user_id": user_id, "ids": ids[i : i + 500]}
+        out.update({r.chat_id: r for r in await _LAST_OF_MEMBERS.all(conn, params)})
     return out
 
 
@@ -415,26 +466,29 @@ async def recall_event_txn(conn: AsyncConnection, event_id: int, now: int) -> No
     await conn.execute(stmt)
 
 
+_UNREAD_COUNTS = Hot(
+    select(messages.c.chat_id, func.count().label("n"))
+    .select_from(
+        members.join(
+            messages,
+            and_(messages.c.chat_id == members.c.chat_id, messages.c.seq > members.c.read_seq),
+        )
+    )
+    .where(
+        members.c.user_id == bindparam("user_id"),
+        members.c.active,
+        messages.c.kind != "system",
+        messages.c.recalled_at.is_(None),
+        messages.c.sender_id != bindparam("user_id"),
+    )
+    .group_by(messages.c.chat_id)
+)
+
+
 async def unread_counts(conn: AsyncConnection, user_id: int) -> dict[int, int]:
     """Per chat: messages from others after the user's read position."""
-    stmt = (
-        select(messages.c.chat_id, func.count())
-        .select_from(
-            members.join(
-                messages,
-                and_(messages.c.chat_id == members.c.chat_id, messages.c.seq > members.c.read_seq),
-            )
-        )
-        .where(
-            members.c.user_id == user_id,
-            members.c.active,
-            messages.c.kind != "system",
-            messages.c.recalled_at.is_(None),
-            messages.c.sender_id != user_id,
-        )
-        .group_by(messages.c.chat_id)
-    )
-    return {int(c): int(n) for c, n in (await conn.execute(stmt)).all()}
+    rows = await _UNREAD_COUNTS.all(conn, {"user_id": user_id})
+    return {int(r.chat_id): int(r.n) for r in rows}
 
 
 # -- delete for me ---------------------------------------------------------------------

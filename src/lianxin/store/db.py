@@ -30,6 +30,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from lianxin.store import hot, sqlite_inline
 
 _WRITER = "lianxin_writer"  # execution option: this connection's transactions write
+READERS_KEPT = 8  # idle SQLite read connections kept for the next read scopes
 
 
 class _Batch:
@@ -110,14 +111,43 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._batch: _Batch | None = None
         self._committers: set[asyncio.Task[None]] = set()
+        self._readers: list[AsyncConnection] = []
         if self.is_sqlite:
             _configure_sqlite(self.engine, sqlite_synchronous)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads (no writes: they would bypass the SQLite write queue)."""
-        async with self._reader.connect() as conn:
+        """A connection for reads (no writes: they would bypass the SQLite write queue).
+
+        On SQLite a scope's reads share one snapshot, taken at its first statement and
+        ended when the scope exits, so a scope sees every commit made before it began; the
+        connections of finished scopes are kept and reused (a pool checkout and return
+        cost more than the indexed reads of a typical scope). On PostgreSQL reads run in
+        autocommit: under READ COMMITTED each statement takes its own snapshot anyway.
+        """
+        if not self.is_sqlite:
+            async with self._reader.connect() as conn:
+                yield conn
+            return
+        idle = self._readers
+        conn = idle.pop() if idle else await self.engine.connect()
+        try:
             yield conn
+        except BaseException:
+            await conn.close()
+            raise
+        # End the snapshot, so the next scope sees newer commits: through SQLAlchemy if
+        # it began the transaction, else on sqlite3 (``Hot`` reads begin it there).
+        if conn.in_transaction():
+            await conn.rollback()
+        else:
+            raw = conn.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+            if raw.in_transaction:  # type: ignore[union-attr]
+                raw.rollback()  # type: ignore[union-attr]
+        if len(idle) < READERS_KEPT and not conn.invalidated:
+            idle.append(conn)
+        else:
+            await conn.close()
 
     def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A transaction scope: durable once the block exits cleanly, undone if it raises."""
@@ -142,7 +172,11 @@ class Database:
         the commit and start the next batch, so a batch never grows without bound.
         """
         conn = await (await self.engine.connect()).execution_options(**{_WRITER: True})
-        await conn.begin()
+        try:
+            await conn.begin()  # BEGIN IMMEDIATE: fails if another process holds the lock
+        except BaseException:
+            await conn.close()
+            raise
         batch = self._batch = _Batch(conn, (await conn.get_raw_connection()).dbapi_connection)
         hot.note_writer(conn, batch.raw)
         task = asyncio.create_task(self._commit(batch))
@@ -170,6 +204,9 @@ class Database:
                 await batch.conn.close()
 
     async def close(self) -> None:
+        readers, self._readers = self._readers, []
+        for conn in readers:
+            await conn.close()
         if self._committers:
             await asyncio.gather(*self._committers, return_exceptions=True)
         await self.engine.dispose()
@@ -195,5 +232,11 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     def _on_begin(conn: Connection) -> None:
         # A writer takes SQLite's write lock up front: a read transaction that later
         # writes could otherwise fail with SQLITE_BUSY when another process wrote first.
-        writer = conn.get_execution_options().get(_WRITER, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        if conn.get_execution_options().get(_WRITER, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # A read scope's ``Hot`` statements may have begun the transaction on sqlite3
+        # already; SQLAlchemy then joins it. A plain BEGIN never waits: straight to sqlite3.
+        raw = conn.connection.dbapi_connection
+        if not raw.in_transaction:  # type: ignore[union-attr]
+            raw.execute("BEGIN").close()  # type: ignore[union-attr]

@@ -63,6 +63,10 @@ class Hot:
         self.bind_conv = tuple(
             (i, procs[n]) for i, n in enumerate(self.order) if procs.get(n) is not None
         )
+        self.bind_procs = {n: procs[n] for n in self.order if procs.get(n) is not None}
+        # ``bindparam(name, expanding=True)`` (``col.in_(...)``): a list, one ``?`` per item.
+        self.expanding = {n for n in self.order if compiled.binds[n].expanding}
+        self._sized: dict[tuple[int, ...], str] = {}
         cols = compiled._result_columns or []
         self.names = [c[0] for c in cols]
         self.procs: list[Callable[[Any], Any] | None] = [
@@ -71,6 +75,29 @@ class Hot:
         # Only the columns that need a conversion are touched per row.
         self.conv = tuple((i, p) for i, p in enumerate(self.procs) if p)
         self.row = _row_type(self.names) if cols else None
+
+    def _query(self, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """The SQL text and its parameters (expanding lists spelled out)."""
+        if not self.expanding:
+            return self.sql, self._params(params)
+        sizes = tuple(len(params[n]) for n in self.order if n in self.expanding)
+        sql = self._sized.get(sizes)
+        if sql is None:
+            sql = self.sql
+            names = [n for n in self.order if n in self.expanding]
+            for name, size in zip(names, sizes, strict=True):
+                sql = sql.replace(f"__[POSTCOMPILE_{name}]", ", ".join("?" * size), 1)
+            self._sized[sizes] = sql
+        out: list[Any] = []
+        for name, is_fixed, value in self.binds:
+            proc = self.bind_procs.get(name)
+            if name in self.expanding:  # a list bind is never a literal
+                items: list[Any] = list(params[name])
+                out.extend([proc(x) for x in items] if proc else items)
+            else:
+                v = value if is_fixed else params[name]
+                out.append(proc(v) if proc else v)
+        return sql, tuple(out)
 
     def _params(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         if self.has_fixed:
@@ -99,7 +126,7 @@ class Hot:
         raw = sqlite_raw(conn) or await _raw_begun(conn)
         if raw is None:
             return (await conn.execute(self.stmt, params)).first()
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             values = cur.fetchone()
             return None if values is None else cast("Row[Any]", self._make(values))
@@ -111,7 +138,7 @@ class Hot:
         raw = await _raw_begun(conn)
         if raw is None:
             return list((await conn.execute(self.stmt, params)).all())
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             return [cast("Row[Any]", self._make(values)) for values in cur.fetchall()]
         finally:
@@ -122,7 +149,7 @@ class Hot:
         raw = await _raw_begun(conn)
         if raw is None:
             return list((await conn.execute(self.stmt, params)).scalars())
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             proc = self.procs[0]
             rows = cur.fetchall()
@@ -135,7 +162,7 @@ class Hot:
         raw = sqlite_raw(conn)
         if raw is None:
             return int((await conn.execute(self.stmt, params)).rowcount)
-        cur = raw.execute(self.sql, self._params(params))
+        cur = raw.execute(*self._query(params))
         try:
             return int(cur.rowcount)
         finally:
@@ -172,10 +199,14 @@ def sqlite_raw(conn: AsyncConnection) -> Any:
 
 async def _raw_begun(conn: AsyncConnection) -> Any:
     """Like ``sqlite_raw``, but a read scope's transaction is begun first if it has not
-    been (through SQLAlchemy, so the scope's later statements share its snapshot)."""
+    been, so the scope's later statements share its snapshot. The BEGIN goes straight to
+    sqlite3 (SQLAlchemy's begin costs more than the reads); a SQLAlchemy statement later
+    in the scope joins that transaction (see ``db._on_begin``) and ``Database.read``
+    ends it."""
     sync = conn.sync_connection
     if sync is None or sync.dialect.driver != _INLINE_DRIVER:
         return None
-    if not sync.in_transaction():
-        await conn.begin()
-    return sync.connection.dbapi_connection
+    raw = sync.connection.dbapi_connection
+    if not raw.in_transaction:  # type: ignore[union-attr]
+        raw.execute("BEGIN").close()  # type: ignore[union-attr]
+    return raw
