@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Api } from "./api";
 import type { Client } from "./client";
+import { fakeClient } from "./test/fakes";
 import { applyInboxEvent, applyInboxRead, inboxUnread, mergeEvents, OfficialInbox, sortInbox } from "./officialInbox";
 import type { ChatEvent, ChatSummary, ServerFrame } from "./types";
 
@@ -35,26 +36,9 @@ function ev(chat: number, seq: number, from: number, ts = 10_000 + seq, text = `
 }
 
 function setup(routes: Record<string, [number, unknown]>) {
-  const calls: { method: string; path: string; body: unknown }[] = [];
-  const fetchImpl = async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? "GET";
-    calls.push({ method, path: url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    const [status, body] = routes[`${method} ${url}`] ?? [404, { code: "not_found", message: "" }];
-    return new Response(JSON.stringify(body), { status });
-  };
-  let hook: (f: ServerFrame) => void = () => {};
-  const toasts: string[] = [];
-  const fake = {
-    api: new Api("", "token", fetchImpl),
-    onServerFrame: (fn: (f: ServerFrame) => void) => {
-      hook = fn;
-      return () => {};
-    },
-    store: { emit: () => {} },
-    toast: (text: string) => toasts.push(text),
-  };
-  const inbox = new OfficialInbox(fake as unknown as Client);
-  return { inbox, calls, toasts, frame: (f: ServerFrame) => hook(f) };
+  const { client, calls, toasts, frame } = fakeClient(routes);
+  const inbox = new OfficialInbox(client);
+  return { inbox, calls, toasts, frame };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));

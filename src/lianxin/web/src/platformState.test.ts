@@ -1,31 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { Api } from "./api";
-import type { Client } from "./client";
+import { fakeClient } from "./test/fakes";
 import { Platform } from "./platformState";
-import type { ServerFrame } from "./types";
 
 /** A Platform over a fake client whose REST answers come from `routes` ("METHOD path" -> [status, body]). */
 function setup(routes: Record<string, [number, unknown]>) {
-  const calls: { method: string; path: string; body: unknown }[] = [];
-  const fetchImpl = async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? "GET";
-    calls.push({ method, path: url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    const [status, body] = routes[`${method} ${url}`] ?? [404, { code: "not_found", message: "" }];
-    return new Response(JSON.stringify(body), { status });
-  };
-  let hook: (f: ServerFrame) => void = () => {};
-  const toasts: string[] = [];
-  const fake = {
-    api: new Api("", "token", fetchImpl),
-    onServerFrame: (fn: (f: ServerFrame) => void) => {
-      hook = fn;
-      return () => {};
-    },
-    store: { emit: () => {} },
-    toast: (text: string) => toasts.push(text),
-  };
-  const p = new Platform(fake as unknown as Client);
-  return { p, calls, toasts, frame: (f: ServerFrame) => hook(f) };
+  const { client, calls, toasts, frame } = fakeClient(routes);
+  const p = new Platform(client);
+  return { p, calls, toasts, frame };
 }
 
 describe("Platform", () => {

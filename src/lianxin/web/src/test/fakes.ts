@@ -1,5 +1,8 @@
-// Test doubles: a scriptable WebSocket and manual timers.
+// Test doubles: a scriptable WebSocket, manual timers and a client over scripted REST.
+import { Api } from "../api";
+import type { Client } from "../client";
 import type { SocketLike, Timers } from "../connection";
+import type { ServerFrame } from "../types";
 
 export class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -87,4 +90,28 @@ export class ManualTimers implements Timers {
     }
     this.time = end;
   }
+}
+
+/** A fake client whose REST answers come from `routes` ("METHOD path" -> [status, body]);
+ * it records the calls and toasts, and `frame` pushes a server frame to its listener. */
+export function fakeClient(routes: Record<string, [number, unknown]>) {
+  const calls: { method: string; path: string; body: unknown }[] = [];
+  const fetchImpl = async (url: string, init?: RequestInit) => {
+    const method = init?.method ?? "GET";
+    calls.push({ method, path: url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    const [status, body] = routes[`${method} ${url}`] ?? [404, { code: "not_found", message: "" }];
+    return new Response(JSON.stringify(body), { status });
+  };
+  let hook: (f: ServerFrame) => void = () => {};
+  const toasts: string[] = [];
+  const fake = {
+    api: new Api("", "token", fetchImpl),
+    onServerFrame: (fn: (f: ServerFrame) => void) => {
+      hook = fn;
+      return () => {};
+    },
+    store: { emit: () => {} },
+    toast: (text: string) => toasts.push(text),
+  };
+  return { client: fake as unknown as Client, calls, toasts, frame: (f: ServerFrame) => hook(f) };
 }
