@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -198,6 +200,35 @@ async def test_unreachable_services_fail_in_one_line(tmp_path: Path) -> None:
         no_traceback(run)
 
 
+def low_nofile() -> None:
+    """In the child: an open-files limit of 512, soft and hard (as a small container's)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (512, 512))
+
+
+def test_serve_refuses_more_connections_than_its_open_files_limit(tmp_path: Path) -> None:
+    """Asked for more sockets than the limit allows, serve says so before it starts,
+    instead of accepting until EMFILE leaves clients hanging."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
+    for args, env in (
+        (["--max-connections", "1000"], {}),
+        ([], {"LIANXIN_MAX_CONNECTIONS": "1000"}),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-m", "lianxin", "serve", "--data-dir", str(tmp_path / "d"), *args],
+            env={**clean, **env},
+            preexec_fn=low_nofile,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        err = out.stderr.decode()
+        assert out.returncode == 1, err
+        assert "max_connections is 1000" in err and "may open 512 files" in err, err
+        assert "hold 256 connections" in err and "4 or more nodes" in err, err
+        assert "LimitNOFILE" in err and "Traceback" not in err
+        assert not (tmp_path / "d").exists()  # refused before touching anything
+
+
 async def test_db_upgrade_sqlite_prints_revision_and_repeats(tmp_path: Path) -> None:
     data_dir = tmp_path / "fresh"
     first = await lianxin("db", "upgrade", "--data-dir", str(data_dir))
@@ -216,3 +247,24 @@ async def test_db_upgrade_postgres_prints_revision(pg_database: PgDatabase) -> N
     assert run.out.strip() == f"schema at revision {HEAD}"
     from_env = await lianxin("db", "upgrade", env={"LIANXIN_DATABASE_URL": pg_database.url})
     assert from_env.out == run.out
+
+
+def test_serve_listens_with_the_configured_backlog(tmp_path: Path) -> None:
+    """``listen_backlog`` reaches listen(2): ``ss`` shows it as a listener's Send-Q."""
+    import shutil
+    import subprocess
+
+    from lianxin.bench.proc import ServerProcess
+
+    if shutil.which("ss") is None:
+        pytest.skip("needs ss (iproute2)")
+    somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    wanted = min(999, somaxconn)
+    server = ServerProcess(tmp_path, env={"LIANXIN_LISTEN_BACKLOG": str(wanted)}).start()
+    try:
+        out = subprocess.run(
+            ["ss", "-Hlnt", f"sport = :{server.port}"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert int(out[2]) == wanted, out
+    finally:
+        server.stop()

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from lianxin import __version__
+from lianxin import __version__, fdlimit
 from lianxin.actions import media as media_actions
 from lianxin.actions.broadcasts import BroadcastWorker
 from lianxin.actions.read_counts import ReadCountNotifier
-from lianxin.api import addressbook, auth, chats, friends, me, messages, users
+from lianxin.actions.send_batch import SendBatcher
+from lianxin.api import addressbook, auth, chats, friends, me, messages, plain, users
 from lianxin.api import bots as bots_api
 from lianxin.api import media as media_api
 from lianxin.api import nearby as nearby_api
@@ -71,18 +74,70 @@ _HTTP_CODES = {
 
 
 class LianxinApp(FastAPI):
-    """FastAPI, except that the gateway socket ``/ws`` is served before its routing.
+    """FastAPI, except that the gateway socket ``/ws`` and the ``plain_routes`` (by
+    method and path) are served before its routing.
 
     A connection then holds no Starlette ``WebSocket``, no middleware exit stacks and no
-    route coroutines for its whole life: a few KiB per idle connection.
+    route coroutines for its whole life: a few KiB per idle connection. A plain route
+    (api/plain.py) skips the middleware, the router scan and the dependency solver.
     """
 
+    plain_routes: dict[tuple[str, str], plain.PlainRoute]
+    # WebSocket connections held at most (``create_app`` sets it; see ``_refuse_full``).
+    ws_limit: int = 1 << 30
+    ws_open: int = 0
+    _full_logged_at: float = 0.0
+
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"] == scope.get("root_path", "") + "/ws":
+        kind = scope["type"]
+        root = scope.get("root_path", "")
+        if kind == "http":
+            path = scope["path"]
+            route = self.plain_routes.get((scope["method"], path[len(root) :] if root else path))
+            if route is not None:
+                await plain.serve(route, self.state.services, scope, send)
+                return
+        elif kind == "websocket" and scope["path"] == root + "/ws":
+            if self.ws_open >= self.ws_limit:
+                await self._refuse_full(scope, receive, send)
+                return
             state = self.state
-            await Session(Socket(scope, receive, send), state.services, state.hub).run()
+            self.ws_open += 1
+            try:
+                await Session(Socket(scope, receive, send), state.services, state.hub).run()
+            finally:
+                self.ws_open -= 1
             return
         await super().__call__(scope, receive, send)
+
+    async def _refuse_full(self, scope: Message, receive: Receive, send: Send) -> None:
+        """A 503 ``server_full`` instead of the upgrade: the client learns it at once and can
+        try another node, where a process out of file descriptors would leave it hanging."""
+        now = time.monotonic()
+        if now - self._full_logged_at > 10.0:
+            self._full_logged_at = now
+            log.warning(
+                "refusing WebSocket connections: %d open, max_connections %d",
+                self.ws_open,
+                self.ws_limit,
+            )
+        await receive()  # websocket.connect
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            await send({"type": "websocket.close", "code": 1013})  # "try again later"
+            return
+        error = LianxinError(
+            Code.server_full,
+            f"this node holds its maximum of {self.ws_limit} connections; "
+            "connect to another node or try again later",
+        )
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": error.status,
+                "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5")],
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": orjson.dumps(error.to_dict())})
 
 
 def create_app(
@@ -113,7 +168,9 @@ def create_app(
         )
         interval = settings.read_counts_interval_ms / 1000
         read_counts = services.read_counts = ReadCountNotifier(db, bus, interval_s=interval)
-        hub = Hub(bus)
+        if db.is_sqlite:
+            services.sends = SendBatcher(services)
+        hub = Hub(bus, admit=settings.resume_concurrency)
         await hub.start()
         app.state.services = services
         app.state.hub = hub
@@ -131,6 +188,8 @@ def create_app(
             await webhook_sender.close()
             await app.state.bot_wakeups.close()
             await read_counts.close()
+            if services.sends is not None:
+                await services.sends.close()
             await hub.close_all(1001, "server shutting down")
             await bus.close()
             await db.close()
@@ -146,6 +205,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
+    app.ws_limit = settings.max_connections or fdlimit.server_capacity(fdlimit.raise_nofile())
     for module in (
         auth,
         me,
@@ -166,6 +226,7 @@ def create_app(
         telegram_router,
     ):
         app.include_router(module.router)
+    app.plain_routes = dict(me.PLAIN_ROUTES)
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -187,10 +248,8 @@ def create_app(
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LianxinError)
     async def on_lianxin_error(_: Request, exc: LianxinError) -> JSONResponse:
-        headers = {}
-        if "retry_after_s" in exc.details:
-            headers["Retry-After"] = str(exc.details["retry_after_s"])
-        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+        status, body, headers = plain.error_response(exc)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,6 +8,7 @@ created exits with status 1, also without a traceback. Tracebacks are for bugs.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -155,6 +156,12 @@ main.add_command(stickers)  # `lianxin stickers import DIR | list` (sticker_comm
     "is in-process [env LIANXIN_REDIS_URL].",
 )
 @click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    help="WebSocket connections to hold at most; refuses to start if the open-files limit "
+    "cannot hold them [default: what the limit allows; env LIANXIN_MAX_CONNECTIONS].",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     help="How much to log [default info; env LIANXIN_LOG_LEVEL].",
@@ -173,22 +180,53 @@ def serve(**options: Any) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    capacity = _connection_capacity(settings.max_connections)
     if settings.redis_url:
         _check_redis(settings.redis_url)
     _with_database(settings, _nothing)
     backend = "PostgreSQL" if not settings.is_sqlite else f"SQLite at {settings.sqlite_path}"
     bus = "Redis" if settings.redis_url else "in-process"
     click.echo(f"Lianxin {backend}, {bus} bus")
+    click.echo(capacity)
     click.echo(
         f"Lianxin is running at http://{settings.host}:{settings.port}/  (API docs: /api/docs)"
     )
+    app = create_app(settings)
+    # The startup heap (modules, routes, schemas: ~160k objects) lives as long as the
+    # process: frozen, full collections no longer rescan it. And a young collection
+    # every 10,000 allocations, not 700, so a connect's short-lived objects are mostly
+    # freed before any scan. Collections were ~14 % of the server's CPU in `bench
+    # connect`, now ~4 % (docs/performance.md, fifth round).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        backlog=settings.listen_backlog,
         **UVICORN_OPTIONS,
     )
+
+
+def _connection_capacity(wanted: int | None) -> str:
+    """Raise the open-files limit and check ``max_connections`` against it, before serving:
+    past the limit ``accept`` fails and clients hang, so ask for what cannot be held now."""
+    from lianxin import fdlimit
+
+    limit = fdlimit.raise_nofile()
+    capacity = fdlimit.server_capacity(limit)
+    if wanted is not None and wanted > capacity:
+        raise click.ClickException(
+            f"max_connections is {wanted}, but this process may open {limit} files "
+            f"(RLIMIT_NOFILE) and keeps {fdlimit.SERVER_RESERVED_FDS} for itself, so it can "
+            f"hold {capacity} connections: {fdlimit.HOW_TO_RAISE} to at least "
+            f"{wanted + fdlimit.SERVER_RESERVED_FDS}, or spread the connections over "
+            f"{fdlimit.processes_needed(wanted, capacity)} or more nodes"
+        )
+    held = wanted if wanted is not None else capacity
+    return f"Up to {held} WebSocket connections (open-files limit {limit})"
 
 
 async def _nothing(_: Database) -> None:

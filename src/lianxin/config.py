@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     link_preview_max_bytes: int = 512 * 1024
     stranger_messages_default: bool = False
 
+    # Pending connections the listening socket queues before accept (uvicorn's default is
+    # 2048); Linux caps it at net.core.somaxconn. A reconnect storm (every device of a
+    # restarted node at once) overflows a short queue: the kernel then drops SYNs and
+    # clients wait out 1 s, 3 s, 7 s ... retransmissions.
+    listen_backlog: int = 16384
+
     # Realtime gateway.
     heartbeat_s: float = 25.0
     idle_timeout_s: float = 75.0
@@ -67,6 +73,13 @@ class Settings(BaseSettings):
     max_frame_bytes: int = 64 * 1024
     catchup_page: int = 100
     catchup_max_per_chat: int = 500
+    # Hellos resumed at once per node (authenticate, routing, sync, catch-up); the rest
+    # wait their turn in arrival order, so a reconnect storm finishes the early ones early.
+    resume_concurrency: int = 32
+    # WebSocket connections this process holds at most; past it a new socket is refused
+    # with 503 (clients go to another node). Default: what the open-files limit allows
+    # (``fdlimit.server_capacity``); ``lianxin serve`` refuses to start if this is above it.
+    max_connections: int | None = Field(default=None, ge=1)
 
     # Contacts and discovery. The secret keys address-book hashes; every node of a cluster
     # needs the same one (default: a random key kept in data_dir/contacts.key).

@@ -52,6 +52,7 @@ class Code(StrEnum):
     sms_failed = "sms_failed"
     quota_exceeded = "quota_exceeded"
     expired = "expired"
+    server_full = "server_full"
     internal = "internal"
 
 
@@ -105,6 +106,7 @@ _STATUS: dict[Code, int] = {
     Code.sms_failed: 502,
     Code.quota_exceeded: 429,
     Code.expired: 410,
+    Code.server_full: 503,
     Code.internal: 500,
 }
 

@@ -14,6 +14,7 @@ from lianxin.store.db import Database
 
 if TYPE_CHECKING:
     from lianxin.actions.read_counts import ReadCountNotifier
+    from lianxin.actions.send_batch import SendBatcher
 
 
 @dataclass(slots=True)
@@ -27,3 +28,6 @@ class Services:
     media: BlobStore | None = None
     # Live group read counts for senders; None where no gateway runs (CLI, bench seeding).
     read_counts: ReadCountNotifier | None = None
+    # Plain text sends from sessions, stored a batch at a time; None: each send on its own
+    # (PostgreSQL, and where no gateway runs).
+    sends: SendBatcher | None = None

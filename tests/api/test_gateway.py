@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from lianxin.client import ApiError
 from lianxin.client.connection import FrameError
@@ -141,6 +141,37 @@ async def test_idle_connection_is_closed(make_server: Any, closing: list[Any]) -
     assert alice.token is not None
     ws = await hello(srv, alice.token)
     assert await closed_with(ws) == 4000
+
+
+async def test_a_full_node_refuses_new_sockets_with_503(
+    make_server: Any, closing: list[Any]
+) -> None:
+    """Past max_connections (by default what the open-files limit allows) the upgrade is
+    refused at once with server_full, instead of the client hanging on a dead accept."""
+    srv = make_server(max_connections=2)
+    alice = await srv.signup("Alice")
+    closing.append(alice)
+    assert alice.token is not None
+    first = await hello(srv, alice.token)
+    second = await connect(ws_url(srv))  # not even signed in yet: it holds a socket
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(ws_url(srv))
+    response = refused.value.response
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert orjson.loads(response.body)["code"] == "server_full"
+    assert (await alice.me())["id"] == uid(alice)  # REST is not counted
+    await second.close()
+    for _ in range(50):  # the slot frees once the server has seen the close
+        try:
+            third = await hello(srv, alice.token)
+            break
+        except InvalidStatus:
+            await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("a freed slot was not reused")
+    await third.close()
+    await first.close()
 
 
 async def test_pings_keep_connection_alive(make_server: Any, closing: list[Any]) -> None:

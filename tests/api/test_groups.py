@@ -415,3 +415,49 @@ async def test_concurrent_adds_keep_member_count_exact(
     assert (await owner.chat(chat))["member_count"] == 7
     assert len(await owner.members(chat)) == 7
     assert await seqs(owner, chat) == list(range(1, 7))
+
+
+async def test_concurrent_sends_reach_every_member_once_in_seq_order(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    """Sends from every member at once (they share commits, so the hub fans them out in
+    runs) and a removal in the middle: each device gets every event once, in seq order,
+    none of its own messages, and the removed member nothing after their removal."""
+    names = ["Alice", "Bob", "Carol", "Dave"]
+    members = await people(server, closing, *names)
+    alice, dave = members[0], members[3]
+    chat = await group_of(alice, *members[1:])
+    base = (await alice.chat(chat))["last_seq"]
+    conns = [await live(m, closing) for m in members]
+
+    async def burst(conn: Connection, name: str) -> None:
+        sends = (conn.send_text(chat, f"{name} {i}") for i in range(12))
+        await asyncio.gather(*sends, return_exceptions=True)  # dave's fail once removed
+
+    bursts = asyncio.gather(*(burst(c, name) for c, name in zip(conns, names, strict=True)))
+    await asyncio.sleep(0.05)
+    await alice.remove_member(chat, uid(dave))
+    await bursts
+    await alice.send_text(chat, "end")
+    history = (await alice.history(chat, after=base, limit=200))["events"]
+    removed = next(e["seq"] for e in history if e["kind"] == "system")
+    direct = (await alice.open_direct(uid(dave)))["id"]
+    await alice.send_text(direct, "barrier")  # after everything dave may have got
+    for name, member, conn in zip(names, members, conns, strict=True):
+        got: list[int] = []
+        while True:
+            frame = await conn.wait_for(lambda f: f.get("t") == "ev")
+            if frame["chat"] == chat:
+                got.append(frame["seq"])
+            if frame.get("text") == ("barrier" if member is dave else "end"):
+                break
+        # Its own socket sends come back as acks only ("end" went over REST).
+        mine = {
+            e["seq"]
+            for e in history
+            if e["kind"] == "text" and e["from"] == uid(member) and e["text"] != "end"
+        }
+        want = [e["seq"] for e in history if e["seq"] not in mine]
+        if member is dave:
+            want = [s for s in want if s <= removed]
+        assert got == want, (name, got, want)

@@ -150,6 +150,40 @@ async def test_approval_turns_joins_into_requests(server: ServerThread, closing:
     await expect("not_found", alice.decide_join(gid, 2**40, True))
 
 
+async def test_pending_requests_across_the_groups_i_run(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    alice, bob, carol, dave, erin = await users(
+        server, closing, "Alice", "Bob", "Carol", "Dave", "Erin"
+    )
+    mine = await group_of(alice, bob)  # Alice owns it
+    theirs = int((await bob.create_group("Bob's", [uid(alice)]))["id"])  # Alice: admin
+    other = await group_of(bob, carol)  # Alice is not in it
+    await bob.set_role(theirs, uid(alice), "admin")
+    for gid in (mine, theirs, other):
+        await (alice if gid == mine else bob).set_join_approval(gid, True)
+    tokens = {gid: (await bob.group_invite(gid))["token"] for gid in (mine, theirs, other)}
+    asked = {
+        (gid, uid(who)): (await who.join_by_qr(tokens[gid]))["request"]["id"]
+        for gid in (mine, theirs, other)
+        for who in (dave, erin)
+    }
+    await alice.decide_join(mine, asked[(mine, uid(erin))], False)
+
+    pending = await alice.pending_join_requests()
+    assert [(r["chat"], r["user"]["id"]) for r in pending] == [
+        (mine, uid(dave)),
+        (theirs, uid(dave)),
+        (theirs, uid(erin)),
+    ]
+    assert all(r["state"] == "pending" for r in pending)
+    # A plain member, or someone running no group, sees none; demoted, Alice sees less.
+    assert await carol.pending_join_requests() == []
+    assert await dave.pending_join_requests() == []
+    await bob.set_role(theirs, uid(alice), "member")
+    assert [r["chat"] for r in await alice.pending_join_requests()] == [mine]
+
+
 # -- web sign-in ----------------------------------------------------------------------
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import redis.asyncio as aioredis
 
 from lianxin.bus import Bus, MemoryBus
+from lianxin.bus import redis as redis_bus
 from lianxin.bus.redis import RedisBus
 from tests.conftest import requires_redis
 from tests.harness import REDIS_URL
@@ -255,6 +257,33 @@ async def test_refresh_keeps_a_long_lived_session_online() -> None:
         await bus._refresh_presence()
         assert await raw.pttl(key) > 60_000
         assert await bus.online([user]) == {user}
+    finally:
+        await bus.close()
+        await raw.aclose()
+
+
+async def test_refresh_covers_every_session_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions are refreshed a chunk at a time; every one gets a later expiry, and one
+    that ended before the refresh is not put back."""
+    requires_redis()
+    monkeypatch.setattr(redis_bus, "REFRESH_CHUNK", 3)
+    bus = RedisBus(REDIS_URL, presence_ttl_s=60)
+    raw = aioredis.from_url(REDIS_URL)
+    users = [next(_users) for _ in range(8)]
+    try:
+        await bus.start(Recorder())
+        for i, user in enumerate(users):
+            await bus.presence_add(user, f"s{i}")
+        await bus.presence_remove(users[-1], "s7")
+        for i, user in enumerate(users[:-1]):  # as if every entry were about to expire
+            await raw.zadd(f"lx:presence:{user}", {f"s{i}": time.time() + 1})
+        await bus._refresh_presence()
+        for i, user in enumerate(users[:-1]):
+            score = await raw.zscore(f"lx:presence:{user}", f"s{i}")
+            assert score is not None and score > time.time() + 50, (user, score)
+            assert await raw.pttl(f"lx:presence:{user}") > 60_000
+        assert await raw.exists(f"lx:presence:{users[-1]}") == 0
+        assert await bus.online(users) == set(users[:-1])
     finally:
         await bus.close()
         await raw.aclose()

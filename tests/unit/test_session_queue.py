@@ -157,3 +157,39 @@ async def test_direct_writer_stuck_on_a_full_socket_is_shed() -> None:
     wire.room.set()
     await asyncio.sleep(0)
     assert wire.written == []  # nothing after the shed, and nothing out of order
+
+
+def ev(seq: int) -> tuple[Envelope, Outbound]:
+    out = Outbound(b'{"seq":%d}' % seq)
+    return Envelope(frame=out.json, chat=1, seq=seq), out
+
+
+async def test_a_gap_closed_by_a_late_publish_is_released_without_waiting_or_reading() -> None:
+    """Two publishes that crossed (4 before 3): 4 waits only until 3 arrives, not for the
+    grace period, and nothing is read from the database (this session has none)."""
+    session, wire = direct_session(limit=10)
+    session.tops[1] = 2
+    session.deliver(*ev(4))
+    session.deliver(*ev(5))
+    assert wire.written == [] and 1 in session.held
+    await asyncio.sleep(0)  # the fill is waiting out its grace
+    session.deliver(*ev(3))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert payloads(wire) == [3, 4, 5]
+    assert 1 not in session.held and not session._graces and session.closing is None
+    session.deliver(*ev(6))  # live again: written at once
+    assert payloads(wire) == [3, 4, 5, 6]
+
+
+async def test_a_gap_still_open_waits_out_the_grace() -> None:
+    session, wire = direct_session(limit=10)
+    session.tops[1] = 2
+    session.deliver(*ev(5))
+    await asyncio.sleep(0)
+    session.deliver(*ev(3))  # 4 is still missing: 3 alone does not end the grace
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert wire.written == [] and 1 in session.held and session._graces
+    for task in list(session._fills or ()):
+        task.cancel()

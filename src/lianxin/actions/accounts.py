@@ -255,13 +255,22 @@ async def authenticate_device(svc: Services, token: str | None) -> Row[Any]:
 
     Read from the database on every call, never cached: a revoked token then fails on
     the very next request or connection, on every node."""
+    async with svc.db.read() as conn:
+        device = await store.device_by_token_hash(conn, _presented_hash(token))
+    if device is None:
+        raise _session_ended()
+    return device
+
+
+def _presented_hash(token: str | None) -> str:
+    """The hash a bearer token is stored under; no token at all is refused first."""
     if not token:
         raise LianxinError(Code.unauthorized, "sign in first")
-    async with svc.db.read() as conn:
-        device = await store.device_by_token_hash(conn, hash_token(token))
-    if device is None:
-        raise LianxinError(Code.unauthorized, "this session has ended; sign in again")
-    return device
+    return hash_token(token)
+
+
+def _session_ended() -> LianxinError:
+    return LianxinError(Code.unauthorized, "this session has ended; sign in again")
 
 
 # "Last active" is shown to the minute; a device reconnecting sooner does not write.
@@ -281,16 +290,13 @@ async def do_touch_device(svc: Services, me: Identity, last_active_at: int | Non
 
 
 async def access_me_by_token(svc: Services, token: str | None) -> dict[str, Any]:
-    """``authenticate`` then ``access_me`` in one read scope: ``GET /me`` is the first
+    """``authenticate`` then ``access_me`` in one statement: ``GET /me`` is the first
     request of every client that starts, and the token is checked as on every request."""
-    if not token:
-        raise LianxinError(Code.unauthorized, "sign in first")
     async with svc.db.read() as conn:
-        device = await store.device_by_token_hash(conn, hash_token(token))
-        row = await store.get_user(conn, device.user_id) if device is not None else None
-    if device is None:
-        raise LianxinError(Code.unauthorized, "this session has ended; sign in again")
+        row = await store.me_by_token_hash(conn, _presented_hash(token))
     if row is None:
+        raise _session_ended()
+    if row.id is None:
         raise LianxinError(Code.unauthorized, "this account no longer exists")
     return views.own_user(row)
 

@@ -11,10 +11,12 @@ holds the conversation: which command a user is in the middle of, in
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import IntegrityError
 
 from lianxin.actions import bots
 from lianxin.actions.accounts import Identity, check_name, hash_token
@@ -53,30 +55,43 @@ NEEDS_BOT = {
 
 
 async def ensure_account(svc: Services) -> bots.Bot:
-    """The BotFather account, created the first time any node needs it."""
-    async with svc.db.read() as conn:
-        user = await accounts_store.get_user_by_handle(conn, HANDLE)
-        row = await store.get_bot(conn, user.id) if user is not None else None
+    """The BotFather account, created the first time any node needs it.
+
+    Nodes of a cluster start together and may all find it missing; the unique phone
+    and handle let exactly one create it, and the others read the winner's.
+    """
+    row = await _read_account(svc)
     if row is None:
-        now = svc.clock.now_ms()
-        async with svc.db.write() as conn:
-            user = await accounts_store.get_user_by_handle(conn, HANDLE)
-            if user is None:
-                bot_id = await accounts_store.insert_user_txn(
-                    conn, phone=f"bot:{HANDLE}", name=NAME, stranger_messages=True, now=now
-                )
-                values = {"is_bot": True, "find_by_phone": False, "handle": HANDLE}
-                await accounts_store.update_user_txn(conn, bot_id, values, now)
-                token = f"{bot_id}:{secrets.token_urlsafe(32)}"  # never shown to anyone
-                await store.insert_bot_txn(
-                    conn, user_id=bot_id, owner_id=bot_id, token_hash=hash_token(token), now=now
-                )
-                values = {"webhook_url": INTERNAL_URL, "webhook_key": secrets.token_hex(32)}
-                await store.update_bot_txn(conn, bot_id, values, now)
-            row = await store.get_bot(conn, user.id if user is not None else bot_id)
+        with contextlib.suppress(IntegrityError):
+            await _create_account(svc)
+        row = await _read_account(svc)
     if row is None:
         raise LianxinError(Code.internal, f"the Lianxin ID {HANDLE} belongs to a person")
     return bots.bot_from_row(row)
+
+
+async def _read_account(svc: Services) -> Any:
+    async with svc.db.read() as conn:
+        user = await accounts_store.get_user_by_handle(conn, HANDLE)
+        return await store.get_bot(conn, user.id) if user is not None else None
+
+
+async def _create_account(svc: Services) -> None:
+    now = svc.clock.now_ms()
+    async with svc.db.write() as conn:
+        if await accounts_store.get_user_by_handle(conn, HANDLE) is not None:
+            return
+        bot_id = await accounts_store.insert_user_txn(
+            conn, phone=f"bot:{HANDLE}", name=NAME, stranger_messages=True, now=now
+        )
+        values = {"is_bot": True, "find_by_phone": False, "handle": HANDLE}
+        await accounts_store.update_user_txn(conn, bot_id, values, now)
+        token = f"{bot_id}:{secrets.token_urlsafe(32)}"  # never shown to anyone
+        await store.insert_bot_txn(
+            conn, user_id=bot_id, owner_id=bot_id, token_hash=hash_token(token), now=now
+        )
+        values = {"webhook_url": INTERNAL_URL, "webhook_key": secrets.token_hex(32)}
+        await store.update_bot_txn(conn, bot_id, values, now)
 
 
 def _who(user_id: int) -> Identity:

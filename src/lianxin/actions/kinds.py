@@ -60,6 +60,8 @@ def check_text(text: object, limit: int, *, required: bool = True) -> str | None
 async def check_text_kind(
     conn: AsyncConnection, svc: Services, me: Identity, draft: Draft
 ) -> Content:
+    # ``messages._plain_text`` relies on this storing the text as it is, with no data and
+    # no query (PostgreSQL's batched send, ``store/pg_send.py``, skips calling it).
     if draft.content:
         raise LianxinError(Code.bad_request, "a text message has no content object")
     return Content(check_text(draft.text, svc.settings.text_limit))

@@ -86,6 +86,20 @@ async def do_send(
     check = kinds.content_check(kind)
     draft = kinds.Draft(chat_id=chat_id, text=text, content=content)
     now = svc.clock.now_ms()
+    texts = svc.db.pg_texts
+    if (
+        texts is not None
+        and _plain_text(svc, kind, text, content)
+        and not (reply_to or mentions or mention_all or forwarded)
+    ):
+        # PostgreSQL: the common case, sends batched into one call (``store/pg_send.py``);
+        # None leaves it to the code below.
+        fast = await texts.send(chat_id, me.user_id, client_id, text or "", now)
+        if fast is not None:
+            event = views.event(fast)
+            await publish_event(svc, fast, exclude=session_id, event=event)
+            previews.schedule(svc, fast)
+            return Sent(event, duplicate=False)
     try:
         async with svc.db.write() as conn:
             # Bumping the seq first locks the chat row; any refusal below (a duplicate
@@ -153,6 +167,17 @@ async def do_send(
         await bot_fanout.publish_to_owners(svc.bus, owners, row)
     previews.schedule(svc, row)  # fetched in the background, after the ack
     return Sent(event, duplicate=False)
+
+
+def _plain_text(svc: Services, kind: str, text: str | None, content: Any) -> bool:
+    """A text message that ``kinds.check_text_kind`` accepts as it is."""
+    if kind != "text" or content is not None:
+        return False
+    try:
+        kinds.check_text(text, svc.settings.text_limit)
+    except LianxinError:
+        return False  # refused below, in the general path's order of checks
+    return True
 
 
 async def _check_reply(conn: AsyncConnection, member: Row[Any], seq: int) -> dict[str, Any]:

@@ -274,6 +274,14 @@ async def list_join_requests(svc: Services, me: Identity, chat_id: int) -> list[
     return [{**_join_request(r), "user": views.public_user(users[r.user_id])} for r in rows]
 
 
+async def list_my_join_requests(svc: Services, me: Identity) -> list[dict[str, Any]]:
+    """Every pending request in the groups I run: one read for a client's badges."""
+    async with svc.db.read() as conn:
+        rows = await store.pending_joins_run_by(conn, me.user_id)
+        users = await accounts_store.get_users(conn, [r.user_id for r in rows])
+    return [{**_join_request(r), "user": views.public_user(users[r.user_id])} for r in rows]
+
+
 async def do_decide(
     svc: Services, me: Identity, chat_id: int, request_id: int, approve: bool
 ) -> dict[str, Any]:

@@ -9,6 +9,9 @@ from pydantic import Field
 
 from lianxin.actions import accounts
 from lianxin.api.deps import Bearer, Body, CurrentUser, IdPath, Svc
+from lianxin.api.plain import bearer_token
+from lianxin.gateway.wire import Message
+from lianxin.services import Services
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 
@@ -46,6 +49,15 @@ class PrivacyUpdate(Body):
 async def get_me(svc: Svc, creds: Bearer) -> dict[str, Any]:
     # Token and profile in one read: every client starts with this request.
     return await accounts.access_me_by_token(svc, creds.credentials if creds else None)
+
+
+async def get_me_plain(svc: Services, scope: Message) -> dict[str, Any]:
+    """``get_me`` as a plain route (``app`` serves it before FastAPI's routing)."""
+    return await accounts.access_me_by_token(svc, bearer_token(scope))
+
+
+# Served by ``app.LianxinApp`` ahead of FastAPI (see api/plain.py).
+PLAIN_ROUTES = {("GET", "/api/v1/me"): get_me_plain}
 
 
 @router.patch("", summary="Change my name, Lianxin ID or bio")

@@ -86,6 +86,11 @@ async def join_requests(chat_id: IdPath, svc: Svc, me: CurrentUser) -> list[dict
     return await qr.list_join_requests(svc, me, chat_id)
 
 
+@api.get("/join-requests", summary="Pending join requests in every group I own or run")
+async def my_join_requests(svc: Svc, me: CurrentUser) -> list[dict[str, Any]]:
+    return await qr.list_my_join_requests(svc, me)
+
+
 @api.post("/chats/{chat_id}/join-requests/{request_id}/approve", summary="Let them in")
 async def approve(chat_id: IdPath, request_id: IdPath, svc: Svc, me: CurrentUser) -> dict[str, Any]:
     return await qr.do_decide(svc, me, chat_id, request_id, True)

@@ -151,6 +151,18 @@ class Cluster:
         pid = info.get("process_id") if isinstance(info, dict) else None
         return int(pid) if pid else None
 
+    def redis_used_memory(self) -> int | None:
+        """Redis ``used_memory`` (bytes, ``INFO memory``), or None if unreadable."""
+        import redis
+
+        try:
+            with redis.Redis.from_url(self.redis_url, socket_connect_timeout=3) as client:
+                info = client.info("memory")
+        except redis.RedisError:
+            return None
+        used = info.get("used_memory") if isinstance(info, dict) else None
+        return int(used) if used is not None else None
+
     def _redis_cleanup(self) -> None:
         import redis
 

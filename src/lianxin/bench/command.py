@@ -49,13 +49,17 @@ SCENARIO_NAMES = ("direct", "group", "idle", "connect", "resume")
     "prefix, removed afterwards) and spread the clients over them.",
 )
 @click.option("--redis-url", help="With --cluster: the Redis [redis://127.0.0.1:6379/0].")
-@click.option("--workers", type=int, default=1, help="Load-generator processes.")
+@click.option(
+    "--workers",
+    type=int,
+    help="Load-generator processes [as many as the open-files limit needs, at least 1].",
+)
 @click.option("--pairs", type=int, default=10, help="direct: sender/receiver pairs.")
 @click.option("--window", type=int, default=4, help="Unacked sends in flight per sender.")
 @click.option(
     "--rate",
     type=float,
-    help="direct: send this many messages per second in total, on a fixed schedule "
+    help="direct/group: send this many messages per second in total, on a fixed schedule "
     "(latency below saturation); default: as fast as acks allow.",
 )
 @click.option("--messages", type=int, help="direct/group: messages per sender [100 / 20].")
@@ -84,7 +88,7 @@ def bench(scenario: str, as_json: bool, **options: Any) -> None:
 
     \b
     direct   --pairs P [--window W] [--rate R] (--messages N | --duration S)
-    group    --members K [--senders S] (--messages N | --duration S)
+    group    --members K [--senders S] [--rate R] (--messages N | --duration S)
     idle     --connections N [--hold S]
     connect  --devices N [--concurrency C]
     resume   --clients N --missed M

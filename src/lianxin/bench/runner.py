@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import multiprocessing
 import queue
 import shutil
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from lianxin import fdlimit
 from lianxin.bench.cluster import (
     DEFAULT_PG_URL,
     DEFAULT_REDIS_URL,
@@ -27,13 +29,7 @@ from lianxin.bench.cluster import (
     Cluster,
     ClusterError,
 )
-from lianxin.bench.proc import (
-    ServerProcess,
-    cpu_seconds,
-    raise_nofile,
-    total_cpu_seconds,
-    total_rss_kb,
-)
+from lianxin.bench.proc import ServerProcess, cpu_seconds, total_cpu_seconds, total_rss_kb
 from lianxin.bench.report import percentile
 from lianxin.bench.seed import Seeded, seed
 from lianxin.bench.workers import Shared, WorkerSpec, worker_main
@@ -43,16 +39,21 @@ SCENARIOS = ("direct", "group", "idle", "connect", "resume")
 # Parameters each scenario reports (and takes).
 PARAMS: dict[str, tuple[str, ...]] = {
     "direct": ("pairs", "window", "rate", "messages", "duration", "workers"),
-    "group": ("members", "senders", "window", "messages", "duration", "workers"),
+    "group": ("members", "senders", "window", "rate", "messages", "duration", "workers"),
     "idle": ("connections", "hold", "workers"),
     "connect": ("devices", "concurrency", "workers"),
     "resume": ("clients", "missed", "window", "workers"),
 }
 
 # How many times the workers meet the parent at the barrier.
-BARRIERS = {"direct": 1, "group": 2, "idle": 2, "connect": 1, "resume": 1}
+BARRIERS = {"direct": 1, "group": 3, "idle": 2, "connect": 1, "resume": 1}
+# The barrier at which the measured phase ends (the parent samples CPU), if not at the end.
+END_BARRIER = {"group": 2}
 
 LOOPBACK = ("127.", "localhost", "::1", "[::1]")
+# Ephemeral ports per loopback source address (net.ipv4.ip_local_port_range, 32768-60999
+# by default); a worker binds (address, 0), so each address is one port range.
+EPHEMERAL_PORTS = 28_000
 
 
 class BenchError(Exception):
@@ -68,7 +69,7 @@ class BenchOptions:
     server_pids: list[int] = field(default_factory=list)
     cluster: int | None = None
     redis_url: str | None = None
-    workers: int = 1
+    workers: int | None = None  # None: as many as the open-files limit needs (at least 1)
     pairs: int = 10
     window: int = 4
     rate: float | None = None
@@ -94,7 +95,7 @@ class BenchOptions:
 def _check(opts: BenchOptions) -> None:
     if opts.scenario not in SCENARIOS:
         raise BenchError(f"unknown scenario {opts.scenario!r}; one of {', '.join(SCENARIOS)}")
-    if opts.workers < 1:
+    if opts.workers is not None and opts.workers < 1:
         raise BenchError("--workers is at least 1")
     opts.urls = [u.strip().rstrip("/") for raw in opts.urls for u in raw.split(",") if u.strip()]
     if opts.cluster is not None:
@@ -123,8 +124,73 @@ def _check(opts: BenchOptions) -> None:
         opts.senders = max(1, min(opts.senders, opts.members))
     if opts.window < 1:
         raise BenchError("--window is at least 1")
-    if opts.rate is not None and (opts.scenario != "direct" or not opts.rate > 0):
-        raise BenchError("--rate is a positive number of messages per second, for direct")
+    if opts.rate is not None and (opts.scenario not in ("direct", "group") or not opts.rate > 0):
+        raise BenchError("--rate is a positive number of messages per second, for direct/group")
+    if opts.source_addresses < 1:
+        raise BenchError("--source-addresses is at least 1")
+
+
+def peak_connections(opts: BenchOptions) -> int:
+    """Sockets open at once, over all nodes: each scenario's most at one time."""
+    s = opts.scenario
+    if s == "direct":
+        return 2 * opts.pairs
+    if s == "group":
+        return opts.members
+    if s == "idle":
+        return opts.connections
+    if s == "connect":
+        return opts.devices
+    return opts.clients  # resume: receivers, then senders, then receivers again
+
+
+def check_fds(opts: BenchOptions, limit: int, server_limits: list[int | None]) -> None:
+    """Fail up front, saying what to do, when the open-files limits cannot hold the run.
+
+    ``limit`` is this process's (raised) limit, which workers and the nodes the bench
+    starts inherit; ``server_limits`` those of ``--server-pid`` processes (None: unknown).
+    Sets ``opts.workers`` when it was left to the bench.
+    """
+    peak = peak_connections(opts)
+    nodes = opts.cluster or len(opts.urls) or 1
+    per_node = math.ceil(peak / nodes)
+    if opts.urls:
+        known = [n for n in server_limits if n is not None]
+        node_limit = min(known) if known else None
+    else:
+        node_limit = limit
+    if node_limit is not None and per_node > fdlimit.server_capacity(node_limit):
+        capacity = fdlimit.server_capacity(node_limit)
+        where = "one server process" if nodes == 1 else f"each of {nodes} nodes"
+        more = fdlimit.processes_needed(peak, capacity)
+        fix = (
+            f"use --cluster {more} (PostgreSQL + Redis) or more nodes"
+            if not opts.urls
+            else f"raise the server's limit or run {more} or more nodes"
+        )
+        raise BenchError(
+            f"{opts.scenario} puts {per_node} connections on {where}, but a process here may "
+            f"open {node_limit} files (RLIMIT_NOFILE) and a server keeps "
+            f"{fdlimit.SERVER_RESERVED_FDS} for itself ({capacity} connections): {fix}, or "
+            f"{fdlimit.HOW_TO_RAISE} to at least {per_node + fdlimit.SERVER_RESERVED_FDS}"
+        )
+    per_worker = fdlimit.worker_capacity(limit)
+    needed = fdlimit.processes_needed(peak, per_worker)
+    if opts.workers is None:
+        opts.workers = needed
+    elif opts.workers < needed:
+        raise BenchError(
+            f"{peak} connections over {opts.workers} worker(s) is "
+            f"{math.ceil(peak / opts.workers)} per process, but a process here may open "
+            f"{limit} files (RLIMIT_NOFILE): use --workers {needed} or more (or leave it out)"
+        )
+    loopback = not opts.urls or (urlsplit(opts.urls[0]).hostname or "").startswith("127.")
+    addresses = fdlimit.processes_needed(peak, EPHEMERAL_PORTS)
+    if loopback and min(opts.source_addresses, 250) < addresses:
+        raise BenchError(
+            f"{peak} connections need {addresses} or more loopback source addresses "
+            f"({EPHEMERAL_PORTS} ephemeral ports each): use --source-addresses {addresses}"
+        )
 
 
 def _plan(opts: BenchOptions) -> tuple[int, list[tuple[int, int]], tuple[int, list[int]] | None]:
@@ -170,15 +236,19 @@ def _params(opts: BenchOptions) -> dict[str, Any]:
     p: dict[str, Any] = {
         "window": opts.window,
         # Seconds between one sender's messages on the --rate schedule.
-        "interval": opts.pairs / opts.rate if opts.rate else None,
+        "interval": _senders(opts) / opts.rate if opts.rate else None,
         "messages": opts.messages,
         "duration": opts.duration,
         "drain": opts.drain,
         "hold": opts.hold,
         "missed": opts.missed,
-        "concurrency": max(1, opts.concurrency // opts.workers),
+        "concurrency": max(1, opts.concurrency // (opts.workers or 1)),
     }
     return p
+
+
+def _senders(opts: BenchOptions) -> int:
+    return opts.senders if opts.scenario == "group" else opts.pairs
 
 
 def _deadline_s(opts: BenchOptions, users: int) -> float:
@@ -191,7 +261,7 @@ def _deadline_s(opts: BenchOptions, users: int) -> float:
         per_sender = opts.messages * (opts.members if opts.scenario == "group" else 1)
         base += per_sender * 0.05
         if opts.rate:  # the schedule alone takes this long
-            base += opts.messages * opts.pairs / opts.rate
+            base += opts.messages * _senders(opts) / opts.rate
     if opts.scenario == "resume":
         base += opts.clients * opts.missed * 0.005
     return base
@@ -199,14 +269,15 @@ def _deadline_s(opts: BenchOptions, users: int) -> float:
 
 def run_bench(opts: BenchOptions) -> dict[str, Any]:
     _check(opts)
+    nofile = fdlimit.raise_nofile()
+    check_fds(opts, nofile, [fdlimit.process_nofile(pid) for pid in opts.server_pids])
     try:
-        return _run(opts)
+        return _run(opts, nofile)
     except ClusterError as exc:
         raise BenchError(str(exc)) from None
 
 
-def _run(opts: BenchOptions) -> dict[str, Any]:
-    nofile = raise_nofile()
+def _run(opts: BenchOptions, nofile: int) -> dict[str, Any]:
     users, pairs, group = _plan(opts)
     temp: Path | None = None
     server: ServerProcess | None = None
@@ -264,7 +335,8 @@ def _run(opts: BenchOptions) -> dict[str, Any]:
             opts.log(f"server pid {server.pid} at {server.url}")
         else:
             urls, pids, label = opts.urls, opts.server_pids, " ".join(opts.urls)
-        result = _run_workers(opts, urls, pids, seeded, users, probes)
+        redis_memory = cluster.redis_used_memory if cluster is not None else None
+        result = _run_workers(opts, urls, pids, seeded, users, probes, redis_memory)
         result["server"] = label
         result["urls"] = urls
         result["nodes"] = len(urls)
@@ -291,6 +363,15 @@ def _run(opts: BenchOptions) -> dict[str, Any]:
             shutil.rmtree(temp, ignore_errors=True)
 
 
+def source_hosts(addresses: int, worker: int) -> list[str]:
+    """Loopback source addresses for one worker: 127.0.0.1..N, each worker starting at a
+    different one, so that slot i of every worker (``workers._host``) spreads the
+    connections evenly and no address runs out of its ephemeral ports."""
+    hosts = [f"127.0.0.{i}" for i in range(1, 1 + max(1, min(addresses, 250)))]
+    k = worker % len(hosts)
+    return hosts[k:] + hosts[:k]
+
+
 def _run_workers(
     opts: BenchOptions,
     urls: list[str],
@@ -298,11 +379,13 @@ def _run_workers(
     seeded: Seeded,
     users: int,
     probes: dict[str, Callable[[], float | None]],
+    redis_memory: Callable[[], int | None] | None = None,
 ) -> dict[str, Any]:
     """Run the workers; ``pids`` are the server processes (CPU and RSS summed over them),
-    ``probes`` further CPU counters (a cluster's database and Redis) sampled alike."""
+    ``probes`` further CPU counters (a cluster's database and Redis) sampled alike,
+    ``redis_memory`` a cluster's Redis ``used_memory`` in bytes."""
     ctx = multiprocessing.get_context("fork")
-    n = opts.workers
+    n = opts.workers or 1
     shared = Shared(
         barrier=ctx.Barrier(n + 1),
         progress=ctx.Value("q", 0),
@@ -315,11 +398,7 @@ def _run_workers(
     if group_chat is not None:
         params["chat"] = group_chat
     deadline = time.monotonic() + _deadline_s(opts, users)
-    hosts = (
-        [f"127.0.0.{i}" for i in range(1, 1 + max(1, min(opts.source_addresses, 250)))]
-        if (urlsplit(urls[0]).hostname or "").startswith("127.")
-        else []
-    )
+    loopback = (urlsplit(urls[0]).hostname or "").startswith("127.")
     specs = [
         WorkerSpec(
             scenario=opts.scenario,
@@ -328,7 +407,7 @@ def _run_workers(
             deadline=deadline,
             params=params,
             items=items[w::n],
-            source_hosts=hosts[w % len(hosts) :] + hosts[: w % len(hosts)] if hosts else [],
+            source_hosts=source_hosts(opts.source_addresses, w) if loopback else [],
         )
         for w in range(n)
     ]
@@ -338,6 +417,7 @@ def _run_workers(
         return {name: probe() for name, probe in probes.items()}
 
     baseline_rss = total_rss_kb(pids)
+    redis_base = redis_memory() if redis_memory is not None else None
     cpu_spawn = sample()
     procs = [
         ctx.Process(target=worker_main, args=(spec, shared), name=f"bench-{w}", daemon=True)
@@ -357,8 +437,16 @@ def _run_workers(
                 return
             if i == 0:
                 marks["cpu_start"] = sample()
-            if opts.scenario == "idle" and i == 1 and pids:
-                marks["rss_idle"] = total_rss_kb(pids)
+                marks["held_from"] = time.monotonic()
+            if i == END_BARRIER.get(opts.scenario):
+                marks["cpu_end"] = sample()
+            if opts.scenario == "idle" and i == 1:
+                marks["cpu_held"] = sample()
+                marks["held_s"] = time.monotonic() - marks["held_from"]
+                marks["rss_idle"] = total_rss_kb(pids) if pids else None
+                marks["client_rss_kb"] = total_rss_kb([p.pid for p in procs if p.pid])
+                if redis_memory is not None:
+                    marks["redis_idle"] = redis_memory()
 
     sync_thread = threading.Thread(target=barriers, daemon=True)
     sync_thread.start()
@@ -397,7 +485,7 @@ def _run_workers(
                 break
             if not any(p.is_alive() for p in procs) and shared.results.empty():
                 break
-    cpu_end = sample()
+    cpu_end = marks.get("cpu_end") or sample()
     with contextlib.suppress(Exception):
         shared.barrier.abort()
     for p in procs:
@@ -405,7 +493,42 @@ def _run_workers(
         if p.is_alive():
             p.kill()
             p.join(5)
-    return _aggregate(opts, results, marks, cpu_spawn, cpu_end, baseline_rss)
+    out = _aggregate(opts, results, marks, cpu_spawn, cpu_end, baseline_rss)
+    if opts.scenario == "idle":
+        out.update(_idle_costs(out, marks, cpu_spawn, redis_base))
+    return out
+
+
+def _idle_costs(
+    out: dict[str, Any],
+    marks: dict[str, Any],
+    cpu_spawn: dict[str, float | None],
+    redis_base: int | None,
+) -> dict[str, Any]:
+    """Per connection: server CPU to connect, to stay idle (heartbeats and presence refresh
+    per connection-second), the generator's memory and, on a cluster, Redis memory."""
+    conns = int(out.get("connections") or 0)
+    start, held = marks.get("cpu_start"), marks.get("cpu_held")
+    connect = _delta(cpu_spawn, (start or {}).get("server_cpu_s"), "server_cpu_s")
+    hold = _delta(start, (held or {}).get("server_cpu_s"), "server_cpu_s")
+    held_s = marks.get("held_s")
+    costs: dict[str, Any] = {
+        "server_cpu_connect_s": connect,
+        "server_cpu_hold_s": hold,
+        "held_s": round(held_s, 1) if held_s else None,
+        "client_rss_kb": marks.get("client_rss_kb"),
+    }
+    if conns:
+        if connect is not None:
+            costs["server_cpu_ms_per_connect"] = round(1000 * connect / conns, 3)
+        if hold is not None and held_s:
+            costs["server_cpu_us_per_conn_s"] = round(1e6 * hold / conns / held_s, 2)
+        if marks.get("client_rss_kb"):
+            costs["client_rss_kb_per_conn"] = round(marks["client_rss_kb"] / conns, 1)
+        redis_idle = marks.get("redis_idle")
+        if redis_idle is not None and redis_base is not None:
+            costs["redis_kb_per_conn"] = round((redis_idle - redis_base) / 1024 / conns, 2)
+    return costs
 
 
 def _aggregate(
@@ -422,7 +545,7 @@ def _aggregate(
         for r in results
         if "failed" in r
     ]
-    missing = opts.workers - len(results)
+    missing = (opts.workers or 1) - len(results)
     if missing:
         failures.append(f"{missing} worker(s) reported nothing before the deadline")
     out: dict[str, Any] = {"scenario": opts.scenario}

@@ -1,5 +1,5 @@
-"""Bulk seeding through the operator path: users, friendships and a group, straight into
-the database with the same actions the server uses (no SMS codes, no HTTP).
+"""Seeding for the bench: users and friendships in bulk (``bench.bulk``: the rows their
+actions write), the group through the actions the server uses (no SMS codes, no HTTP).
 
 Runs before the embedded server starts (or next to an external server that uses the
 same ``--data-dir`` / ``--database-url``; SQLite's busy timeout covers the overlap).
@@ -15,9 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from lianxin.actions import contacts, messages
-from lianxin.actions.accounts import Identity, do_create_user
+from lianxin.actions import messages
+from lianxin.actions.accounts import Identity
 from lianxin.actions.chats import do_create_group
+from lianxin.bench import bulk
 from lianxin.bus import MemoryBus
 from lianxin.clock import Clock
 from lianxin.config import Settings
@@ -27,9 +28,8 @@ from lianxin.sms import ConsoleSms
 from lianxin.store.db import Database
 from lianxin.store.migrate import upgrade
 
-# Accounts (or friendships) created at once: their write scopes share commits (SQLite
-# group commit), so seeding 20,000 users takes seconds instead of one commit each.
-CHUNK = 200
+# Accounts (or friendships) written per transaction, a few multi-row statements each.
+CHUNK = 5000
 # Between chunks the database has no writer for this long, so a server running on the
 # same SQLite file (``--url``) gets its write lock (its busy handler retries < 100 ms).
 CHUNK_PAUSE_S = 0.1
@@ -86,14 +86,19 @@ async def seed(
         phones = _phones(users)
         for start in range(0, users, CHUNK):
             made = range(start, min(users, start + CHUNK))
-            signed = await asyncio.gather(
-                *(do_create_user(svc, phones[i], f"bench{i}") for i in made)
-            )
-            out.tokens.extend(s.token for s in signed)
-            out.user_ids.extend(int(s.user["id"]) for s in signed)
-            out.device_ids.extend(int(s.device_id) for s in signed)
+            async with db.write() as conn:
+                accounts = await bulk.create_users(
+                    conn,
+                    [phones[i] for i in made],
+                    [f"bench{i}" for i in made],
+                    stranger_messages=settings.stranger_messages_default,
+                    now=svc.clock.now_ms(),
+                )
+            out.tokens.extend(a.token for a in accounts)
+            out.user_ids.extend(a.user_id for a in accounts)
+            out.device_ids.extend(a.device_id for a in accounts)
             await asyncio.sleep(CHUNK_PAUSE_S)
-            if progress is not None and (made[-1] + 1) % 1000 == 0:
+            if progress is not None:
                 progress(f"seeded {made[-1] + 1}/{users} users")
         ident = [
             Identity(UserId(u), DeviceId(d))
@@ -103,20 +108,17 @@ async def seed(
         if group is not None:
             owner, members = group
             friendships.extend((owner, m) for m in members if m != owner)
-
-        async def befriend(a: int, b: int) -> int:
-            request = await contacts.do_send_request(svc, ident[a], out.user_ids[b], "bench")
-            accepted = await contacts.do_accept_request(svc, ident[b], int(request["id"]))
-            return int(accepted["chat_id"])
-
         chats: list[int] = []
         for start in range(0, len(friendships), CHUNK):
             chunk = friendships[start : start + CHUNK]
-            chats.extend(await asyncio.gather(*(befriend(a, b) for a, b in chunk)))
+            async with db.write() as conn:
+                chats += await bulk.befriend(
+                    conn,
+                    [(out.user_ids[a], out.user_ids[b]) for a, b in chunk],
+                    "bench",
+                    now=svc.clock.now_ms(),
+                )
             await asyncio.sleep(CHUNK_PAUSE_S)
-            done = start + len(chunk)
-            if progress is not None and (done - len(chunk)) // 1000 != done // 1000:
-                progress(f"seeded {done}/{len(friendships)} friendships")
         out.pair_chats = chats[: len(pairs)]
         if group is not None:
             owner, members = group

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import ssl
 import time
@@ -27,6 +28,7 @@ import httpx
 
 from lianxin.bench.proc import self_cpu_seconds
 from lianxin.client import Client, Connection, FrameError, SyncState
+from lianxin.client.connection import backoff
 
 REQUEST_TIMEOUT_S = 30.0
 CONNECT_CONCURRENCY = 100
@@ -94,9 +96,31 @@ class Peer:
         self.stopping = False
         self.ready = asyncio.Event()
 
+    def _connection(self) -> Connection:
+        return Connection(
+            self.ws_url,
+            self.token,
+            self.state,
+            local_host=self.local_host,
+            on_event=self._on_event,
+            proxy=None,
+        )
+
+    def _on_event(self, frame: dict[str, Any]) -> None:
+        """Events straight from the connection's reader (no queue, no task switch)."""
+        handler = self.on_event
+        if handler is None:
+            return
+        now = time.monotonic_ns()
+        if frame["t"] == "ev":
+            handler(frame, now)
+        else:
+            for ev in frame["events"]:
+                handler(ev, now)
+
     async def open(self, *, timeout: float = REQUEST_TIMEOUT_S) -> None:
         self.stopping = False
-        conn = Connection(self.ws_url, self.token, self.state, local_host=self.local_host)
+        conn = self._connection()
         try:
             await conn.open(timeout=timeout)
         except BaseException:
@@ -106,22 +130,28 @@ class Peer:
         self.ready.set()
         self.task = asyncio.create_task(self._consume())
 
+    async def reopen(self, deadline: float) -> None:
+        """Come back as a real client does: a failed attempt is retried, backing off with
+        jitter, until ``deadline`` (monotonic)."""
+        delays = backoff(0.2, 2.0)
+        while True:
+            try:
+                await self.open(timeout=max(1.0, deadline - time.monotonic()))
+                return
+            except Exception:
+                pause = next(delays)
+                if time.monotonic() + pause >= deadline:
+                    raise
+                self.counters.reconnects += 1
+                await asyncio.sleep(pause)
+
     async def _consume(self) -> None:
-        handler = self.on_event
+        """Events go to ``_on_event``; this task sees the rest and reconnects on a close."""
         while True:
             conn = self.conn
             assert conn is not None
             frame = await conn.events.get()
-            kind = frame.get("t")
-            if kind == "ev":
-                if handler is not None:
-                    handler(frame, time.monotonic_ns())
-            elif kind == "evs":
-                if handler is not None:
-                    now = time.monotonic_ns()
-                    for ev in frame["events"]:
-                        handler(ev, now)
-            elif kind == "closed":
+            if frame.get("t") == "closed":
                 if self.stopping:
                     return
                 if not await self._reconnect():
@@ -129,16 +159,17 @@ class Peer:
 
     async def _reconnect(self) -> bool:
         self.ready.clear()
-        for attempt in range(RECONNECTS_MAX):
+        delays = backoff(0.2, 2.0)
+        for _ in range(RECONNECTS_MAX):
             if self.stopping:
                 return False
             self.counters.reconnects += 1
-            conn = Connection(self.ws_url, self.token, self.state, local_host=self.local_host)
+            conn = self._connection()
             try:
                 await conn.open(wait_synced=False, timeout=REQUEST_TIMEOUT_S)
             except Exception:
                 await _quiet_close(conn)
-                await asyncio.sleep(0.2 * (attempt + 1))
+                await asyncio.sleep(next(delays))
                 continue
             self.conn = conn
             self.ready.set()
@@ -428,6 +459,7 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     counters = Counters()
     chat = int(spec.params["chat"])
     window = int(spec.params["window"])
+    interval = spec.params.get("interval")
     messages, duration = _sender_budget(spec)
     # seq -> [receipts, last receive ns, send ns]
     per_seq: dict[int, list[int]] = {}
@@ -476,10 +508,24 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
         with shared.acked.get_lock():
             shared.acked.value += 1
 
-    sends = [
-        _send_stream(peer, chat, f"g{spec.index}-{i}", window, messages, stop_at, on_ack)
+    senders = [
+        (i, peer)
         for i, (peer, item) in enumerate(zip(peers, spec.items, strict=True))
         if item[1] and peer.conn is not None
+    ]
+    sends = [
+        _send_stream(
+            peer,
+            chat,
+            f"g{spec.index}-{i}",
+            window,
+            messages,
+            stop_at,
+            on_ack,
+            interval,
+            interval * k / len(senders) if interval else 0.0,  # spread over one interval
+        )
+        for k, (i, peer) in enumerate(senders)
     ]
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.gather(*sends), max(1.0, spec.deadline - time.monotonic()))
@@ -492,6 +538,9 @@ async def run_group(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     progress.stop()
     cpu = self_cpu_seconds() - cpu0
     last = max((e[1] for e in per_seq.values()), default=started)
+    # The parent samples the server's CPU here: closing thousands of sessions (each a
+    # presence write) is not the cost of the deliveries.
+    await _barrier(shared, spec)
     await asyncio.gather(*(p.close() for p in peers))
     return {
         "started_ns": started,
@@ -687,8 +736,7 @@ async def run_resume(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     progress = Progress(shared, counters)
     counters.delivered = 0
     reopened = await asyncio.gather(
-        *(p.open(timeout=max(1.0, spec.deadline - time.monotonic())) for p in receivers),
-        return_exceptions=True,
+        *(p.reopen(spec.deadline) for p in receivers), return_exceptions=True
     )
     counters.errors += sum(1 for f in reopened if isinstance(f, BaseException))
     drain_deadline = min(spec.deadline, time.monotonic() + float(spec.params["drain"]))
@@ -724,6 +772,9 @@ RUNNERS: dict[str, Callable[[WorkerSpec, Shared], Awaitable[dict[str, Any]]]] = 
 
 def worker_main(spec: WorkerSpec, shared: Shared) -> None:
     """Entry point of a worker process: run the scenario, report one result dict."""
+    # As ``lianxin serve`` does: the inherited heap frozen, young collections rarer.
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     run: Any = asyncio.run
     with contextlib.suppress(ImportError):
         import uvloop

@@ -12,15 +12,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import random
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.protocol import State
+
+from lianxin.client.lean import LeanConnection
+
+
+def backoff(first: float, cap: float) -> Iterator[float]:
+    """Delays before successive reconnect attempts: doubling up to ``cap``, each drawn
+    from its upper half at random, so the clients of a restarted node spread out
+    instead of coming back in lockstep."""
+    delay = first
+    while True:
+        yield delay * random.uniform(0.5, 1.0)
+        delay = min(delay * 2, cap)
 
 
 @dataclass
@@ -73,13 +87,21 @@ class Connection:
         reconnect: bool = False,
         reconnect_delay: float = 0.2,
         reconnect_timeout: float = 30.0,
+        proxy: str | Literal[True] | None = True,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         """``url`` is one node's WebSocket URL or a list of them (tried in turn).
 
         ``local_host`` binds the local address (e.g. 127.0.0.x to spread many loopback
         connections over several source addresses). With ``reconnect``, a socket that
         drops (not by :meth:`close`) is reopened on the next URL after ``reconnect_delay``
-        seconds, backing off, for up to ``reconnect_timeout`` seconds.
+        seconds, backing off with jitter (:func:`backoff`), for up to ``reconnect_timeout``
+        seconds. ``proxy``: True finds one in the environment on every connect (websockets'
+        default), None connects directly (a load generator on loopback skips the lookup).
+
+        ``on_event`` receives each ``ev`` / ``evs`` frame as it is read, instead of the
+        ``events`` queue (a client with many sockets saves a queue hand-off and a task
+        switch per event); it must not block. Other frames still go to ``events``.
         """
         self.urls = [url] if isinstance(url, str) else list(url)
         if not self.urls:
@@ -91,6 +113,8 @@ class Connection:
         self.reconnect_timeout = reconnect_timeout
         self.token = token
         self.state = state
+        self.proxy = proxy
+        self.on_event = on_event
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.welcome: dict[str, Any] = {}
         self.close_code: int | None = None
@@ -99,6 +123,7 @@ class Connection:
         self._ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self._heard = 0.0  # time.monotonic() of the last frame from the server
         self._synced = asyncio.Event()
         self._closing = False
         self._failover: asyncio.Task[None] | None = None
@@ -121,7 +146,23 @@ class Connection:
             extra["local_addr"] = (self.local_host, 0)
         self.url = url
         self._synced = asyncio.Event()
-        self._ws = await connect(url, max_size=8 * 1024 * 1024, open_timeout=timeout, **extra)
+        # ping_interval=None: the protocol's own heartbeat (``_beat``) keeps the session
+        # alive and notices a silent server; websockets' keepalive would add a second ping
+        # per connection every 20 s, and under CPU starvation its 20 s pong deadline drops
+        # connections that are fine (a bench worker with 6,000 sockets spent half its CPU
+        # there and reconnected in a loop).
+        ws: LeanConnection = await connect(  # type: ignore[assignment]
+            url,
+            max_size=8 * 1024 * 1024,
+            open_timeout=timeout,
+            ping_interval=None,
+            create_connection=LeanConnection,
+            proxy=self.proxy,
+            **extra,
+        )
+        ws.on_message = self._on_message  # whole frames from here on skip recv()
+        self._ws = ws
+        self._heard = time.monotonic()
         self._reader = asyncio.create_task(self._read_loop())
         hello: dict[str, Any] = {"t": "hello", "token": self.token}
         if self.state.since is not None:
@@ -162,10 +203,10 @@ class Connection:
         """Reopen on the next URL (the one that dropped is tried last), backing off."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.reconnect_timeout
-        delay = self.reconnect_delay
+        delays = backoff(self.reconnect_delay, 2.0)
         index = self.urls.index(self.url)
         while not self._closing:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(next(delays))
             index = (index + 1) % len(self.urls)
             try:
                 left = max(1.0, deadline - loop.time())
@@ -174,7 +215,6 @@ class Connection:
                 if loop.time() > deadline:
                     self.events.put_nowait({"t": "failed", "code": self.close_code})
                     return
-                delay = min(delay * 2, 2.0)
                 continue
             self.events.put_nowait({"t": "reconnected", "url": self.urls[index]})
             return
@@ -228,26 +268,13 @@ class Connection:
         return reply
 
     async def _read_loop(self) -> None:
+        """Wait for the socket to close; frames arrive at ``_on_message``, most of them
+        straight from ``LeanConnection``, the rest (before it takes over) through recv()."""
         ws = self._ws
         assert ws is not None
         try:
             async for raw in ws:
-                frame = orjson.loads(raw)
-                self.state.note(frame)
-                kind = frame.get("t")
-                if kind == "welcome":
-                    self.welcome = frame
-                    self._heartbeat = asyncio.create_task(self._beat(float(frame["heartbeat_s"])))
-                elif kind == "pong" and frame.get("r") is None:
-                    continue  # answer to a heartbeat
-                elif kind == "synced":
-                    self._synced.set()
-                rid = frame.get("r")
-                fut = self._pending.pop(rid, None) if isinstance(rid, int) else None
-                if fut is not None and not fut.done():
-                    fut.set_result(frame)
-                else:
-                    self.events.put_nowait(frame)
+                self._on_message(raw)
         except ConnectionClosed:
             pass
         finally:
@@ -261,11 +288,40 @@ class Connection:
             if self.reconnect and not self._closing and self._synced.is_set():
                 self._failover = asyncio.create_task(self._fail_over())
 
-    async def _beat(self, interval: float) -> None:
-        """Keep the session alive while the application is quiet."""
+    def _on_message(self, raw: str | bytes) -> None:
+        self._heard = time.monotonic()
+        frame = orjson.loads(raw)
+        self.state.note(frame)
+        kind = frame.get("t")
+        if kind == "welcome":
+            self.welcome = frame
+            beat = float(frame["heartbeat_s"])
+            silence = float(frame.get("idle_timeout_s") or 3 * beat)
+            self._heartbeat = asyncio.create_task(self._beat(beat, silence))
+        elif kind == "pong" and frame.get("r") is None:
+            return  # answer to a heartbeat
+        elif kind == "synced":
+            self._synced.set()
+        rid = frame.get("r")
+        fut = self._pending.pop(rid, None) if isinstance(rid, int) else None
+        if fut is not None and not fut.done():
+            fut.set_result(frame)
+        elif self.on_event is not None and (kind == "ev" or kind == "evs"):
+            self.on_event(frame)
+        else:
+            self.events.put_nowait(frame)
+
+    async def _beat(self, interval: float, silence: float) -> None:
+        """Keep the session alive while the application is quiet, and drop it when the
+        server has sent nothing (not even the ``pong`` every ping gets) for ``silence``
+        seconds: a dead node or network, noticed by the same rule the server applies."""
         with contextlib.suppress(ConnectionClosed, asyncio.CancelledError):
             while True:
                 await asyncio.sleep(interval)
+                ws = self._ws
+                if ws is not None and time.monotonic() - self._heard > silence:
+                    ws.transport.abort()  # the read loop ends: closed, then failover
+                    return
                 await self.send_frame({"t": "ping"})
 
     # -- conveniences -----------------------------------------------------------------------

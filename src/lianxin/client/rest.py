@@ -461,6 +461,11 @@ class Client:
         )
         return result
 
+    async def pending_join_requests(self) -> list[dict[str, Any]]:
+        """Pending requests across every group I own or am an admin of."""
+        result: list[dict[str, Any]] = await self.call("GET", "/api/v1/join-requests")
+        return result
+
     async def decide_join(self, chat_id: int, request_id: int, approve: bool) -> dict[str, Any]:
         verb = "approve" if approve else "decline"
         path = f"/api/v1/chats/{chat_id}/join-requests/{request_id}/{verb}"

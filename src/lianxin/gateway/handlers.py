@@ -35,7 +35,7 @@ async def handle(session: Session, frame: frames.ClientFrame) -> dict[str, Any] 
                 mention_all=frame.mention_all,
                 session_id=sid,
             )
-            return _ack(frame.r, sent)
+            return ack(frame.r, sent)
         case frames.Forward():
             sent = await messages.do_forward(
                 svc,
@@ -46,7 +46,7 @@ async def handle(session: Session, frame: frames.ClientFrame) -> dict[str, Any] 
                 client_id=frame.id,
                 session_id=sid,
             )
-            return _ack(frame.r, sent)
+            return ack(frame.r, sent)
         case frames.Recv():
             await messages.do_mark_delivered(svc, me, frame.chat, frame.seq)
             return _ok(frame.r)
@@ -86,7 +86,7 @@ async def handle(session: Session, frame: frames.ClientFrame) -> dict[str, Any] 
     return None
 
 
-def _ack(rid: Any, sent: messages.Sent) -> dict[str, Any]:
+def ack(rid: Any, sent: messages.Sent) -> dict[str, Any]:
     ev = sent.event
     return {
         "t": "ack",

@@ -5,6 +5,11 @@ this node; ``u.<user>`` while that user is. A chat event reaches each local memb
 sessions once; one ``Outbound`` per event is shared by every recipient, so neither the
 JSON nor the WebSocket frame around it is built per recipient.
 
+Bus messages are routed one loop iteration after they arrive, in arrival order: the
+publisher (a send, before its ack) does not wait for thousands of writes, and adjacent
+events of one chat that arrive meanwhile (a busy group: sends completing while the
+previous fan-out ran) reach each session as one write (``Run``) instead of one each.
+
 No join window: a user's topic is live before their chat list is read, and every chat
 topic before their resync reads the database; a chat joined later is routed from the
 user topic, and its sessions then read what was published before the route was live.
@@ -16,6 +21,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lianxin.bus import Bus
@@ -29,15 +35,32 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@dataclass(slots=True)
+class Run:
+    """Events ``first``..``last`` of one chat, consecutive, none with members joining or
+    leaving: every recipient gets the same bytes unless it sent one of them."""
+
+    chat: int
+    first: int
+    last: int
+    items: list[tuple[Envelope, Outbound]]
+    out: Outbound  # every frame of the run, one write
+    excluded: set[str]  # the sending sessions (they get seqs, not their own messages)
+
+
 class Hub:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, *, admit: int = 32) -> None:
         self.bus = bus
+        # Sessions between hello and synced at once (``Session.run``); the others queue.
+        self.admission = asyncio.Semaphore(admit)
         self.sessions: defaultdict[int, set[Session]] = defaultdict(set)
         self.chat_users: defaultdict[int, set[int]] = defaultdict(set)
         self.user_chats: defaultdict[int, set[int]] = defaultdict(set)
         self._tasks: set[asyncio.Task[None]] = set()
         # Per user with sessions here: done once their topics are live on the bus.
         self._ready: dict[int, asyncio.Future[None]] = {}
+        # What arrived this loop iteration, in order: (chat topic?, chat or user, envelope).
+        self._due: list[tuple[bool, int, Envelope]] = []
 
     @property
     def session_count(self) -> int:
@@ -112,19 +135,64 @@ class Hub:
         return [chat_topic(chat)]
 
     def on_message(self, topic: str, payload: bytes) -> None:
-        """Bus callback: never blocks (sessions only ``put_nowait``)."""
+        """Bus callback: never blocks; what arrives is routed on the next loop iteration."""
         try:
             env = decode(payload)
         except ValueError:
             log.error("dropping undecodable bus message on %s", topic)
             return
         kind, _, raw_id = topic.partition(".")
-        if kind == "c":
-            self._on_chat(int(raw_id), env)
-        elif kind == "u":
-            self._on_user(int(raw_id), env)
+        if kind != "c" and kind != "u":
+            return
+        due = self._due
+        if not due:
+            asyncio.get_running_loop().call_soon(self._flush)
+        due.append((kind == "c", int(raw_id), env))
 
-    def _on_chat(self, chat: int, env: Envelope) -> None:
+    def _flush(self) -> None:
+        """Route in arrival order; adjacent events of one chat as runs."""
+        due, self._due = self._due, []
+        i, n = 0, len(due)
+        while i < n:
+            is_chat, key, env = due[i]
+            j = i + 1
+            if is_chat and _runnable(env):
+                while j < n and due[j][0] and due[j][1] == key and _runnable(due[j][2]):
+                    j += 1
+            try:
+                if j - i > 1:
+                    self._send_run(key, [item[2] for item in due[i:j]])
+                elif is_chat:
+                    self._send(key, env)
+                else:
+                    self._on_user(key, env)
+            except Exception:  # a bug here must not cost the others their events
+                log.exception("routing to %s %s failed", "chat" if is_chat else "user", key)
+            i = j
+
+    def _send_run(self, chat: int, envs: list[Envelope]) -> None:
+        if len(envs) > 1:
+            envs.sort(key=_seq)  # publishes from different tasks (or nodes) may cross
+            first, last = _seq(envs[0]), _seq(envs[-1])
+            if last - first == len(envs) - 1:  # sorted: n seqs spanning n-1 are consecutive
+                texts = [Outbound(env.frame) for env in envs]
+                excluded = {env.exclude for env in envs if env.exclude is not None}
+                run = Run(
+                    chat,
+                    first,
+                    last,
+                    list(zip(envs, texts, strict=True)),
+                    Outbound.joined(texts),
+                    excluded,
+                )
+                for uid in list(self.chat_users.get(chat, ())):
+                    for session in list(self.sessions.get(uid, ())):
+                        session.deliver_run(run)
+                return
+        for env in envs:
+            self._send(chat, env)
+
+    def _send(self, chat: int, env: Envelope) -> None:
         joined = set(env.joined)  # they get this event through their user topic
         text = Outbound(env.frame)  # once per event, shared by every local session
         for uid in list(self.chat_users.get(chat, ())):
@@ -175,3 +243,13 @@ class Hub:
         for sessions in list(self.sessions.values()):
             for session in list(sessions):
                 await session.close(code, reason)
+
+
+def _runnable(env: Envelope) -> bool:
+    """A chat event that can share a write: it has a seq and changes no membership."""
+    return env.seq is not None and not env.joined and not env.left
+
+
+def _seq(env: Envelope) -> int:
+    assert env.seq is not None
+    return env.seq

@@ -5,18 +5,24 @@ It adds the ``lianxin.wire`` scope extension (``gateway.wire.Direct``): the gate
 writes pre-framed bytes straight to the transport, skipping ``send``'s per-frame
 framing and its ``await`` per recipient. Per idle connection it keeps less: an inbox
 and a write gate instead of an ``asyncio.Queue`` and an ``asyncio.Event`` (five deques
-between them), and no handshake request/response once the socket is accepted.
+between them), and no handshake request/response once the socket is accepted. A plain
+handshake request is read and answered by ``gateway.handshake`` instead of websockets'
+HTTP parser and ``Headers`` (same scope, same response bytes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
+from urllib.parse import unquote
 
+from uvicorn.protocols.utils import ClientDisconnected, get_client_addr, get_path_with_query_string
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
 from websockets.protocol import State
 
+from lianxin.gateway import handshake
 from lianxin.gateway.wire import EXTENSION
 
 
@@ -80,10 +86,75 @@ class _Gate:
 
 
 class WireProtocol(WebSocketsSansIOProtocol):
+    # Off: every handshake goes through websockets (the tests compare the two).
+    fast_handshake = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Gate()  # type: ignore[assignment]
+        self.accept_key: bytes | None = None  # set by a handshake read by ``handshake``
+
+    def data_received(self, data: bytes) -> None:
+        if self.handshake_initiated or not self.fast_handshake or not self.fast_connect(data):
+            super().data_received(data)
+
+    def fast_connect(self, data: bytes) -> bool:
+        """``handle_connect`` for a plain handshake request; False: not one, websockets'."""
+        request = handshake.parse(data, extensions=bool(self.conn.available_extensions))
+        if request is None:
+            return False
+        # Frames follow the handshake: websockets' parser starts on them, not on HTTP.
+        conn = self.conn
+        conn.state = State.OPEN
+        conn.parser = conn.parse()
+        next(conn.parser)
+        self.handshake_initiated = True
+        self.accept_key = request.accept
+        raw_path, _, query_string = request.target.partition("?")
+        root_path = self.root_path
+        self.scope = {
+            "type": "websocket",
+            "asgi": {"version": self.asgi_version, "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": self.scheme,
+            "server": self.server,
+            "client": self.client,
+            "root_path": root_path,
+            "path": root_path + unquote(raw_path),
+            "raw_path": root_path.encode("ascii") + raw_path.encode("ascii"),
+            "query_string": query_string.encode("ascii"),
+            "headers": request.headers,
+            "subprotocols": [],
+            "state": self.app_state.copy(),
+            "extensions": {"websocket.http.response": {}, EXTENSION: self},  # type: ignore[dict-item]
+        }
+        self.queue.put_nowait({"type": "websocket.connect"})
+        task = self.loop.create_task(self.run_asgi())
+        task.add_done_callback(self.on_task_complete)
+        self.tasks.add(task)
+        return True
+
+    async def fast_accept(self, message: Any) -> None:
+        """``send`` of ``websocket.accept`` after ``fast_connect``: the 101 response."""
+        await self.writable.wait()
+        if self.disconnected:
+            raise ClientDisconnected()
+        if self.logger.isEnabledFor(logging.INFO):
+            path = get_path_with_query_string(self.scope)
+            addr = get_client_addr(self.scope)
+            self.logger.info('%s - "WebSocket %s" [accepted]', addr, path)
+        headers = [
+            (name.lower(), value)
+            for name, value in (self.default_headers + list(message.get("headers", [])))
+        ]
+        if message.get("subprotocol"):
+            headers.append((b"Sec-WebSocket-Protocol", message["subprotocol"].encode()))
+        if not self.transport.is_closing():
+            self.handshake_complete = True
+            assert self.accept_key is not None
+            self.transport.write(handshake.response(self.accept_key, headers))
+            self.start_keepalive()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -93,6 +164,10 @@ class WireProtocol(WebSocketsSansIOProtocol):
             self.scope["extensions"][EXTENSION] = self  # type: ignore[assignment]
 
     async def send(self, message: Any) -> None:
+        accept = message["type"] == "websocket.accept"
+        if accept and self.accept_key is not None and not self.handshake_complete:
+            await self.fast_accept(message)
+            return
         await super().send(message)
         if message["type"] == "websocket.accept":
             # The handshake is done: its parsed request and response are garbage now.

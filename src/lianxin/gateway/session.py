@@ -16,6 +16,7 @@ import contextlib
 import logging
 import secrets
 from collections import deque
+from functools import partial
 from typing import Any
 
 import orjson
@@ -23,10 +24,14 @@ from pydantic import ValidationError
 
 from lianxin.actions import accounts, presence, sync
 from lianxin.actions.accounts import Identity
+from lianxin.actions.messages import Sent
+from lianxin.actions.send_batch import SendBatcher
 from lianxin.errors import Code, LianxinError
 from lianxin.events.envelope import Envelope
 from lianxin.gateway import frames
-from lianxin.gateway.hub import Hub
+from lianxin.gateway.handlers import ack as _ack
+from lianxin.gateway.handlers import handle
+from lianxin.gateway.hub import Hub, Run
 from lianxin.gateway.wire import Closed, Outbound, Socket
 from lianxin.ids import DeviceId, UserId
 from lianxin.services import Services
@@ -43,12 +48,20 @@ HELLO_TIMEOUT_S = 15.0
 # A seq that arrives early waits this long for the ones before it (publishes from
 # different nodes race on the bus) before the session reads them from the database.
 GAP_GRACE_S = 0.1
+# Sends of one session stored or waiting for their commit at once (its window): the read
+# loop reads no further frame while this many have not been answered.
+PIPELINE_MAX = 32
 
 
 class Session:
     __slots__ = (
         "_fills",
+        "_graces",
+        "_heard",
+        "_idle",
+        "_inflight",
         "_last_active_at",
+        "_room",
         "_tails",
         "_waiting",
         "_writer",
@@ -84,9 +97,17 @@ class Session:
         self.held: dict[int, list[tuple[int, Outbound | None]]] = {}
         self._tails: set[int] = set()  # chats whose routing went live while busy
         self._fills: set[asyncio.Task[None]] | None = None  # only while a gap is filled
+        # Per chat whose fill waits out GAP_GRACE_S: resolved early once the gap closes.
+        self._graces: dict[int, asyncio.Future[None]] | None = None
         self._writer: asyncio.Task[None] | None = None  # only while frames wait
         self._waiting: asyncio.Timeout | None = None  # the read loop's, while it awaits a frame
         self._last_active_at: int | None = None
+        self._idle: asyncio.TimerHandle | None = None  # the idle check, while reading
+        self._heard = 0.0  # loop time of the last frame read
+        # Pipelined sends in frame order: [frame's r, its reply once known]. Replies go
+        # out from the front only, so acks keep the order of the sends.
+        self._inflight: deque[list[Any]] = deque()
+        self._room: tuple[int, asyncio.Future[None]] | None = None  # (at most, waiter)
 
     @property
     def identity(self) -> Identity:
@@ -107,6 +128,24 @@ class Session:
             return
         self._live(env, text)
 
+    def deliver_run(self, run: Run) -> None:
+        """Consecutive events of one chat from the hub: one write when this session is
+        live in that chat and caused none of them; otherwise each as ``deliver``."""
+        chat = run.chat
+        top = self.tops.get(chat)
+        if (
+            self.closing is None
+            and self.buffer is None
+            and (top is None or top == run.first - 1)
+            and chat not in self.held
+            and self.session_id not in run.excluded
+        ):
+            self.tops[chat] = run.last
+            self.put(run.out)
+            return
+        for env, text in run.items:
+            self.deliver(env, text if self.session_id != env.exclude else None)
+
     def _live(self, env: Envelope, text: Outbound | None) -> None:
         """Chat events go out in seq order with no gap; a gap is filled from the database."""
         chat, seq = env.chat, env.seq
@@ -120,6 +159,9 @@ class Session:
                 self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
                 return
             held.append((seq, text))
+            graces = self._graces
+            if graces is not None and chat in graces and _closed(held, self.tops.get(chat)):
+                _resolve(graces[chat])  # the late publish came: release now, not after grace
             return
         top = self.tops.get(chat)
         if top is not None and seq != top + 1:
@@ -158,7 +200,7 @@ class Session:
         One fill per chat at a time: it runs while ``self.held[chat]`` exists.
         """
         if grace:
-            await asyncio.sleep(grace)
+            await self._grace(chat, grace)
         try:
             while self.closing is None:
                 held = self.held[chat]
@@ -195,6 +237,23 @@ class Session:
         except Exception:
             log.exception("filling a gap in chat %s failed; the device resumes", chat)
             self.close_soon(CLOSE_RESUME, "resume")
+
+    async def _grace(self, chat: int, grace: float) -> None:
+        """Wait ``grace`` seconds for the seqs missing before ``held[chat]``, or less: the
+        usual gap is two publishes that crossed (other tasks or nodes), and the late one
+        arrives within a loop iteration or two."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        graces = self._graces
+        if graces is None:
+            graces = self._graces = {}
+        graces[chat] = waiter
+        timer = loop.call_later(grace, _resolve, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            del graces[chat]
 
     def put(self, text: Outbound) -> None:
         if self.closing is not None:
@@ -260,15 +319,25 @@ class Session:
             hello = await self._hello()
             if hello is None:
                 return
-            self.buffer = []  # hold live events from the moment routing starts until caught up
-            await self.hub.register(self, self._chat_ids)
-            registered = True
-            await presence.do_session_online(self.svc, self.user_id, self.session_id)
-            await self.resync(hello.r, hello.since, hello.seqs)
+            # A reconnect storm: a few dozen resumes at a time, in arrival order, so each
+            # finishes in a fraction of the storm instead of all of them at its end.
+            async with self.hub.admission:
+                if not await self._welcome(hello):
+                    return
+                # Hold live events from the moment routing starts until caught up.
+                self.buffer = []
+                await self.hub.register(self, self._chat_ids)
+                registered = True
+                await presence.do_session_online(self.svc, self.user_id, self.session_id)
+                await self.resync(hello.r, hello.since, hello.seqs)
             # After the resume: a due "last active" write waits for its commit (an fsync),
             # which the device's catch-up need not wait for.
             await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
             await self._read_loop()
+            if self._inflight:  # answer the sends read before the loop ended
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(2.0):
+                        await self._settle(0)
         finally:
             for task in list(self._fills or ()):
                 task.cancel()
@@ -302,13 +371,18 @@ class Session:
             self.send(_error(None, LianxinError(Code.bad_frame, "the first frame must be hello")))
             self.close_soon(CLOSE_UNAUTHORIZED, "hello expected")
             return None
-        token = frame.token or (header[7:] if header.lower().startswith("bearer ") else None)
+        if not frame.token and header.lower().startswith("bearer "):
+            frame = frame.model_copy(update={"token": header[7:]})
+        return frame
+
+    async def _welcome(self, frame: frames.Hello) -> bool:
+        """Authenticate the hello's token and say welcome; False: refused and closing."""
         try:
-            device = await accounts.authenticate_device(self.svc, token)
+            device = await accounts.authenticate_device(self.svc, frame.token)
         except LianxinError as exc:
             self.send(_error(frame.r, exc))
             self.close_soon(CLOSE_UNAUTHORIZED, "unauthorized")
-            return None
+            return False
         self.user_id, self.device_id = UserId(device.user_id), DeviceId(device.id)
         self._last_active_at = int(device.last_active_at)
         s = self.svc.settings
@@ -328,7 +402,7 @@ class Session:
                 },
             }
         )
-        return frame
+        return True
 
     async def _chat_ids(self) -> list[int]:
         async with self.svc.db.read() as conn:
@@ -379,58 +453,139 @@ class Session:
             await asyncio.wait_for(self.sock.close(code, reason), 2.0)
 
     async def _read_loop(self) -> None:
-        from lianxin.gateway.handlers import handle
-
         limit = self.svc.settings.max_frame_bytes
-        timeout = self.svc.settings.idle_timeout_s
-        while self.closing is None:
+        sends = self.svc.sends
+        loop = asyncio.get_running_loop()
+        self._heard = loop.time()
+        self._idle = loop.call_later(self.svc.settings.idle_timeout_s, self._check_idle)
+        try:
+            while self.closing is None:
+                try:
+                    # A timeout that never fires by itself: close_soon() reschedules it to
+                    # now to end the loop. The idle limit is one timer per session
+                    # (_check_idle), not one per frame (a timer costs ~15 µs to arm and
+                    # cancel on uvloop).
+                    async with asyncio.timeout(None) as self._waiting:
+                        raw = await self.sock.receive()
+                except TimeoutError:
+                    return
+                finally:
+                    self._waiting = None
+                if raw["type"] == "websocket.disconnect":
+                    self.sock.closed = True
+                    return
+                self._heard = loop.time()
+                await self._on_frame(raw, limit, sends)
+        finally:
+            if self._idle is not None:
+                self._idle.cancel()
+                self._idle = None
+
+    def _check_idle(self) -> None:
+        """Close a session that sent nothing for ``idle_timeout_s``; else check again then."""
+        loop = asyncio.get_running_loop()
+        due = self._heard + self.svc.settings.idle_timeout_s
+        if loop.time() >= due:
+            self._idle = None
+            self.close_soon(CLOSE_IDLE, "idle")
+        else:
+            self._idle = loop.call_at(due, self._check_idle)
+
+    async def _on_frame(self, raw: Any, limit: int, sends: SendBatcher | None) -> None:
+        """One frame read: answer it, or hand a send to the batcher."""
+        data: str | bytes = raw.get("text") or raw.get("bytes") or b""
+        if len(data) > limit or (isinstance(data, str) and len(data.encode()) > limit):
+            self._reply(
+                _error(
+                    None,
+                    LianxinError(Code.frame_too_large, f"frames are at most {limit} bytes"),
+                )
+            )
+            return
+        try:
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            self._reply(_error(None, LianxinError(Code.bad_frame, "frames are JSON objects")))
+            return
+        rid = decoded.get("r") if isinstance(decoded, dict) else None
+        try:
+            frame = frames.parse(decoded)
+        except ValidationError as exc:
+            self._reply(_error(rid, _validation_error(exc)))
+            return
+        if sends is not None and type(frame) is frames.Send and _plain(frame):
+            if len(self._inflight) >= PIPELINE_MAX:
+                await self._settle(PIPELINE_MAX - 1)
+            self._pipeline(sends, frame)
+            return
+        if self._inflight:  # any other frame waits for the sends before it
+            await self._settle(0)
+        try:
+            reply = await handle(self, frame)
+        except LianxinError as exc:
+            self.send(_error(rid, exc))
+            return
+        except Exception:
+            log.exception("frame %s failed", type(frame).__name__)
+            self.send(_error(rid, LianxinError(Code.internal, "something went wrong; try again")))
+            return
+        if reply is not None:
+            self.send(reply)
+
+    # -- pipelined sends ---------------------------------------------------------------------
+
+    def _pipeline(self, sends: SendBatcher, frame: frames.Send) -> None:
+        """Hand a send to the batcher and go on reading; its ack goes out in turn."""
+        slot: list[Any] = [frame.r, None]
+        self._inflight.append(slot)
+        try:
+            sends.submit(
+                self.identity,
+                frame.chat,
+                client_id=frame.id,
+                text=frame.text,
+                session_id=self.session_id,
+                done=partial(self._sent, slot),
+            )
+        except LianxinError as exc:
+            self._sent(slot, None, exc)
+
+    def _sent(self, slot: list[Any], sent: Sent | None, error: LianxinError | None) -> None:
+        slot[1] = _ack(slot[0], sent) if sent is not None else _error(slot[0], error)  # type: ignore[arg-type]
+        inflight = self._inflight
+        while inflight and inflight[0][1] is not None:
+            self.send(inflight.popleft()[1])
+        room = self._room
+        if room is not None and len(inflight) <= room[0] and not room[1].done():
+            room[1].set_result(None)
+
+    async def _settle(self, most: int) -> None:
+        """Wait until at most ``most`` pipelined sends are unanswered."""
+        while len(self._inflight) > most:
+            waiter = asyncio.get_running_loop().create_future()
+            self._room = (most, waiter)
             try:
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every
-                # receive in a new task (CPU per frame, memory per idle connection).
-                # close_soon() reschedules it to now to end the loop.
-                async with asyncio.timeout(timeout) as self._waiting:
-                    raw = await self.sock.receive()
-            except TimeoutError:
-                self.close_soon(CLOSE_IDLE, "idle")  # a no-op when closing woke it
-                return
+                await waiter
             finally:
-                self._waiting = None
-            if raw["type"] == "websocket.disconnect":
-                self.sock.closed = True
-                return
-            data: str | bytes = raw.get("text") or raw.get("bytes") or b""
-            if len(data) > limit or (isinstance(data, str) and len(data.encode()) > limit):
-                self.send(
-                    _error(
-                        None,
-                        LianxinError(Code.frame_too_large, f"frames are at most {limit} bytes"),
-                    )
-                )
-                continue
-            try:
-                decoded = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                self.send(_error(None, LianxinError(Code.bad_frame, "frames are JSON objects")))
-                continue
-            rid = decoded.get("r") if isinstance(decoded, dict) else None
-            try:
-                frame = frames.parse(decoded)
-            except ValidationError as exc:
-                self.send(_error(rid, _validation_error(exc)))
-                continue
-            try:
-                reply = await handle(self, frame)
-            except LianxinError as exc:
-                self.send(_error(rid, exc))
-                continue
-            except Exception:
-                log.exception("frame %s failed", type(frame).__name__)
-                self.send(
-                    _error(rid, LianxinError(Code.internal, "something went wrong; try again"))
-                )
-                continue
-            if reply is not None:
-                self.send(reply)
+                self._room = None
+
+    def _reply(self, frame: dict[str, Any]) -> None:
+        """A reply to a frame read after pipelined sends goes out after their acks."""
+        if self._inflight:
+            self._inflight.append([frame.get("r"), frame])
+        else:
+            self.send(frame)
+
+
+def _plain(frame: frames.Send) -> bool:
+    """A text send with nothing the batcher leaves to ``do_send``."""
+    return (
+        frame.kind == "text"
+        and frame.content is None
+        and frame.reply_to is None
+        and not frame.mentions
+        and not frame.mention_all
+    )
 
 
 def _error(rid: Any, exc: LianxinError) -> dict[str, Any]:
@@ -447,3 +602,18 @@ def _validation_error(exc: ValidationError) -> LianxinError:
     first = errors[0]
     where = ".".join(str(p) for p in first.get("loc", ()))
     return LianxinError(Code.bad_frame, f"invalid frame: {where}: {first['msg']}")
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _closed(held: list[tuple[int, Outbound | None]], top: int | None) -> bool:
+    """Whether the held seqs continue ``top`` without a hole (then nothing needs reading)."""
+    if top is None:
+        return False
+    lo = hi = held[0][0]
+    for seq, _ in held:
+        lo, hi = min(lo, seq), max(hi, seq)
+    return lo == top + 1 and hi - top == len(held)

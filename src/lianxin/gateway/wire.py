@@ -23,13 +23,25 @@ EXTENSION = "lianxin.wire"
 
 
 class Outbound:
-    """One text frame: the JSON, and its WebSocket bytes built once for all recipients."""
+    """One text frame: the JSON, and its WebSocket bytes built once for all recipients.
 
-    __slots__ = ("_framed", "json")
+    ``Outbound.joined`` is several frames as one write (one syscall per recipient for a
+    run of a chat's events); ``parts`` keeps them apart for a plain ``websocket.send``.
+    """
+
+    __slots__ = ("_framed", "json", "parts")
 
     def __init__(self, json: bytes) -> None:
         self.json = json
         self._framed: bytes | None = None
+        self.parts: tuple[Outbound, ...] | None = None
+
+    @classmethod
+    def joined(cls, parts: list[Outbound]) -> Outbound:
+        out = cls(b"")
+        out._framed = b"".join([part.framed for part in parts])
+        out.parts = tuple(parts)
+        return out
 
     @property
     def framed(self) -> bytes:
@@ -40,6 +52,8 @@ class Outbound:
         return framed
 
     def __repr__(self) -> str:
+        if self.parts is not None:
+            return f"Outbound.joined({list(self.parts)!r})"
         return f"Outbound({self.json!r})"
 
 
@@ -111,7 +125,8 @@ class Socket:
             direct.wire_write(out.framed)
             return
         try:
-            await self._send({"type": "websocket.send", "text": out.json.decode()})
+            for part in out.parts or (out,):
+                await self._send({"type": "websocket.send", "text": part.json.decode()})
         except Exception as exc:  # the server's "disconnected" error differs per server
             self.closed = True
             raise Closed from exc

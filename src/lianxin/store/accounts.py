@@ -20,6 +20,13 @@ _DEVICE_BY_TOKEN = Hot(
         devices.c.token_hash == bindparam("token_hash"), devices.c.revoked_at.is_(None)
     )
 )
+# ``GET /me``: the user of a live token, in one statement. No row: no such live token;
+# a row whose ``id`` is None: the token's user is gone.
+_ME_BY_TOKEN = Hot(
+    select(users, devices.c.id.label("device_id"))
+    .select_from(devices.outerjoin(users, users.c.id == devices.c.user_id))
+    .where(devices.c.token_hash == bindparam("token_hash"), devices.c.revoked_at.is_(None))
+)
 _TOUCH_DEVICE = Hot(
     update(devices)
     .where(devices.c.id == bindparam("device_id"))
@@ -74,8 +81,14 @@ async def update_user_txn(
     await conn.execute(update(users).where(users.c.id == user_id).values(**values, updated_at=now))
 
 
+_SET_LAST_SEEN = Hot(
+    update(users).where(users.c.id == bindparam("user_id")).values(last_seen_at=bindparam("now"))
+)
+
+
 async def set_last_seen_txn(conn: AsyncConnection, user_id: int, now: int) -> None:
-    await conn.execute(update(users).where(users.c.id == user_id).values(last_seen_at=now))
+    """Every session's end (``presence.do_session_offline``): prebuilt."""
+    await _SET_LAST_SEEN.rowcount(conn, {"user_id": user_id, "now": now})
 
 
 # -- devices -----------------------------------------------------------------------------
@@ -92,6 +105,11 @@ async def insert_device_txn(
 
 async def device_by_token_hash(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
     return await _DEVICE_BY_TOKEN.first(conn, {"token_hash": token_hash})
+
+
+async def me_by_token_hash(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
+    """A live token's user row (with ``device_id``); ``id`` is None if the user is gone."""
+    return await _ME_BY_TOKEN.first(conn, {"token_hash": token_hash})
 
 
 async def list_devices(conn: AsyncConnection, user_id: int) -> Sequence[Row[Any]]:

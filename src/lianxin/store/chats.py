@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
 from lianxin.store import contacts as contacts_store
-from lianxin.store.hot import Hot
+from lianxin.store.hot import Hot, sqlite_raw
 from lianxin.store.tables import chats, hidden_messages, members, messages
 
 
@@ -315,6 +315,96 @@ async def append_event_txn(
     return row
 
 
+_CHAT = Hot(select(chats).where(chats.c.id == bindparam("chat_id")))
+_CLAIM_SEQS = Hot(
+    update(chats)
+    .where(chats.c.id == bindparam("chat_id"))
+    .values(
+        last_seq=chats.c.last_seq + bindparam("n", type_=BigInteger),
+        updated_at=bindparam("now"),
+        last_activity_at=bindparam("now"),
+    )
+    .returning(chats.c.last_seq)
+)
+_DUP_CLIENT_IDS = Hot(
+    select(messages.c.client_id).where(
+        messages.c.sender_id == bindparam("sender"),
+        messages.c.client_id.in_(bindparam("client_ids", expanding=True)),
+    )
+)
+# Multi-row inserts come in a few fixed sizes, so sqlite3 caches a handful of statements.
+_CHUNKS = (64, 16, 4, 1)  # 64 rows x 11 columns stays under SQLite's oldest bind limit (999)
+_MANY_SQL: dict[int, str] = {}
+
+
+async def chat_for_send(conn: AsyncConnection, chat_id: int) -> Row[Any] | None:
+    """The chat row (``get_chat`` through ``Hot``: it runs once per chat per send batch)."""
+    return await _CHAT.first(conn, {"chat_id": chat_id})
+
+
+async def claim_seqs_txn(conn: AsyncConnection, chat_id: int, n: int, now: int) -> int | None:
+    """Take the chat's next ``n`` seqs at once (``last_seq += n``); the first of them, or
+    None if there is no such chat. Like ``claim_seq_txn`` it locks the row until commit,
+    and a refusal after it must roll the transaction back."""
+    top = await _CLAIM_SEQS.scalars(conn, {"chat_id": chat_id, "n": n, "now": now})
+    return int(top[0]) - n + 1 if top else None
+
+
+async def dup_client_ids(conn: AsyncConnection, sender: int, client_ids: list[str]) -> set[str]:
+    """Which of ``client_ids`` the sender has already used (in any chat)."""
+    params = {"sender": sender, "client_ids": client_ids}
+    return set(await _DUP_CLIENT_IDS.scalars(conn, params))
+
+
+def event_params(
+    *,
+    chat_id: int,
+    seq: int,
+    sender_id: int | None,
+    kind: str,
+    now: int,
+    text: str | None = None,
+    client_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> tuple[Any, ...]:
+    """One event for ``insert_events_txn``, in ``_EVENT_KEYS`` order."""
+    blob = orjson.dumps(data).decode() if data else None
+    return (chat_id, seq, sender_id, client_id, kind, text, None, None, False, blob, now)
+
+
+async def insert_events_txn(conn: AsyncConnection, events: list[tuple[Any, ...]]) -> list[Row[Any]]:
+    """Store many events (``event_params``, seqs already claimed) with a few multi-row
+    INSERTs instead of one statement each; their rows, in the same order."""
+    raw = sqlite_raw(conn)
+    if raw is None:  # not inside a SQLite write transaction: one statement, many rows
+        keyed = [dict(zip(_EVENT_KEYS, e, strict=True)) for e in events]
+        stmt = insert(messages).returning(*messages.c, sort_by_parameter_order=True)
+        return list((await conn.execute(stmt, keyed)).all())
+    ids: dict[tuple[int, int], int] = {}
+    at = 0
+    while at < len(events):
+        size = next(c for c in _CHUNKS if c <= len(events) - at)
+        sql = _MANY_SQL.get(size)
+        if sql is None:
+            one = "(" + ", ".join("?" * len(_EVENT_KEYS)) + ")"
+            sql = _MANY_SQL[size] = (
+                f"INSERT INTO messages ({', '.join(_EVENT_KEYS)}) VALUES "
+                + ", ".join([one] * size)
+                + " RETURNING id, chat_id, seq"  # RETURNING's row order is unspecified
+            )
+        flat = [v for e in events[at : at + size] for v in e]
+        cur = raw.execute(sql, flat)
+        try:
+            for id_, chat_id, seq in cur.fetchall():
+                ids[chat_id, seq] = id_
+        finally:
+            cur.close()
+        at += size
+    make = _INSERT_EVENT.row._make  # type: ignore[union-attr]
+    # The columns after created_at (recalled_at, edited_at, reactions) start empty.
+    return [make((ids[e[0], e[1]], *e, None, None, None)) for e in events]
+
+
 _BY_CLIENT_ID = Hot(
     select(messages).where(
         messages.c.sender_id == bindparam("sender_id"),
@@ -509,8 +599,14 @@ async def hide_event_txn(
     return True
 
 
-async def hidden_since(conn: AsyncConnection, user_id: int, since: int) -> Sequence[Row[Any]]:
-    stmt = select(hidden_messages).where(
-        hidden_messages.c.user_id == user_id, hidden_messages.c.created_at > since
+_HIDDEN_SINCE = Hot(
+    select(hidden_messages).where(
+        hidden_messages.c.user_id == bindparam("user_id"),
+        hidden_messages.c.created_at > bindparam("since"),
     )
-    return (await conn.execute(stmt)).all()
+)
+
+
+async def hidden_since(conn: AsyncConnection, user_id: int, since: int) -> Sequence[Row[Any]]:
+    """Delete-for-me marks since a sync token: every resume reads them, so prebuilt."""
+    return await _HIDDEN_SINCE.all(conn, {"user_id": user_id, "since": since})

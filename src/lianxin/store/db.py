@@ -13,7 +13,9 @@ scopes run in autocommit (under READ COMMITTED each statement takes its own snap
 anyway, so BEGIN / ROLLBACK around reads bought nothing), and the pool does not ping a
 connection at checkout (``pool_pre_ping`` cost BEGIN, a query and ROLLBACK per scope).
 A connection that died with its server fails one statement; SQLAlchemy then discards
-the whole pool's connections, and the next scopes open fresh ones.
+the whole pool's connections, and the next scopes open fresh ones. ``raw_pg`` lends a
+pooled connection's asyncpg connection itself, for statements that skip SQLAlchemy
+(``store/pg_send.py``); it keeps the same rule for a dead connection.
 """
 
 from __future__ import annotations
@@ -21,14 +23,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 from lianxin.store import hot, sqlite_inline
 
+if TYPE_CHECKING:
+    from lianxin.store import pg_send
+
+_CONNECTION_LOST = (
+    OSError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # the protocol lost track: do not reuse the connection
+)
 _WRITER = "lianxin_writer"  # execution option: this connection's transactions write
 READERS_KEPT = 8  # idle SQLite read connections kept for the next read scopes
 
@@ -114,6 +127,9 @@ class Database:
         self._readers: list[AsyncConnection] = []
         if self.is_sqlite:
             _configure_sqlite(self.engine, sqlite_synchronous)
+        else:
+            _configure_pg(self.engine)
+        self.pg_texts = None if self.is_sqlite else _pg_sender(self)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -148,6 +164,28 @@ class Database:
             idle.append(conn)
         else:
             await conn.close()
+
+    @asynccontextmanager
+    async def raw_pg(self) -> AsyncIterator[Any]:
+        """PostgreSQL only: the asyncpg connection of a pooled connection in autocommit.
+
+        Each statement on it is its own transaction. Statements run through asyncpg's
+        own prepared-statement cache, with none of SQLAlchemy's per-execution work (a
+        send on the hot path is one round trip, ``pg_send``). If the connection turns
+        out dead, the pool is invalidated as SQLAlchemy does for its own statements.
+        """
+        async with self._reader.connect() as conn:
+            fairy = await conn.get_raw_connection()
+            raw: Any = fairy.driver_connection
+            try:
+                yield raw
+            except BaseException as exc:
+                if raw.is_closed() or isinstance(exc, _CONNECTION_LOST):
+                    # Like SQLAlchemy's disconnect handling: this connection and every
+                    # other pooled one opened before now are replaced.
+                    self.engine.sync_engine.pool._invalidate(fairy, exc, _checkin=False)
+                    await conn.invalidate(exc if isinstance(exc, Exception) else None)
+                raise
 
     def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A transaction scope: durable once the block exits cleanly, undone if it raises."""
@@ -210,6 +248,21 @@ class Database:
         if self._committers:
             await asyncio.gather(*self._committers, return_exceptions=True)
         await self.engine.dispose()
+
+
+def _pg_sender(db: Database) -> pg_send.Sender:
+    from lianxin.store import pg_send  # it imports this module
+
+    return pg_send.Sender(db)
+
+
+def _configure_pg(engine: AsyncEngine) -> None:
+    from lianxin.store import pg_send  # it imports this module
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # The one-round-trip send's function, in this session's own schema (pg_send).
+        await_(dbapi_conn.driver_connection.execute(pg_send.FUNCTION))
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.store.discovery import group_join_requests, group_settings, login_qr, qr_tokens
+from lianxin.store.tables import members
 
 
 async def get_token(conn: AsyncConnection, token: str) -> Row[Any] | None:
@@ -117,6 +118,23 @@ async def pending_joins(conn: AsyncConnection, chat_id: int) -> Sequence[Row[Any
         select(group_join_requests)
         .where(group_join_requests.c.chat_id == chat_id, group_join_requests.c.state == "pending")
         .order_by(group_join_requests.c.id)
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def pending_joins_run_by(conn: AsyncConnection, user_id: int) -> Sequence[Row[Any]]:
+    """Pending requests in every group the user owns or is an admin of, in one query."""
+    gjr = group_join_requests
+    stmt = (
+        select(gjr)
+        .join(members, members.c.chat_id == gjr.c.chat_id)
+        .where(
+            members.c.user_id == user_id,
+            members.c.active.is_(True),
+            members.c.role.in_(("owner", "admin")),
+            gjr.c.state == "pending",
+        )
+        .order_by(gjr.c.id)
     )
     return (await conn.execute(stmt)).all()
 

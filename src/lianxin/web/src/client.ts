@@ -116,7 +116,7 @@ export class Client {
     this.session = readJSON<Session | null>(this.kv, SESSION_KEY, null);
     this.api = new Api(base, this.session?.token ?? null, undefined, () => this.lostAuth());
     this.readCounts = new ReadCounts((chat, seq) => this.api.reads(chat, seq));
-    this.joinRequests = new JoinRequestCounts((chat) => new Discovery(this.api).joinRequests(chat));
+    this.joinRequests = new JoinRequestCounts(() => new Discovery(this.api).pendingJoinRequests());
     this.windows = readJSON<Windows>(this.kv, "lx.windows", DEFAULT_WINDOWS);
     this.store.subscribe(() => {
       this.scheduleCache();

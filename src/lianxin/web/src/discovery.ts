@@ -129,6 +129,10 @@ export class Discovery {
   joinRequests(chat: number) {
     return this.api.call<JoinRequest[]>("GET", `/api/v1/chats/${chat}/join-requests`);
   }
+  /** Pending requests in every group I own or am an admin of. */
+  pendingJoinRequests() {
+    return this.api.call<JoinRequest[]>("GET", "/api/v1/join-requests");
+  }
   decide(chat: number, request: number, approve: boolean) {
     return this.api.call<unknown>("POST", `/api/v1/chats/${chat}/join-requests/${request}/${approve ? "approve" : "decline"}`);
   }

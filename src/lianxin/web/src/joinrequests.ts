@@ -19,7 +19,8 @@ export class JoinRequestCounts {
   /** Frames seen while reads are under way (one list per refresh). */
   private recording = new Set<Shaped[]>();
 
-  constructor(private load: (chat: number) => Promise<Shaped[]>) {}
+  /** `load` reads every pending request in the groups I run, in one call. */
+  constructor(private load: () => Promise<Shaped[]>) {}
 
   count(chat: number): number {
     return this.pending.get(chat)?.size ?? 0;
@@ -43,24 +44,21 @@ export class JoinRequestCounts {
     return ids.size !== before;
   }
 
-  /** Re-read the groups I run; forget the rest (left, or no longer an admin). Frames
-   * that arrive while a read is under way are replayed over its answer, which may
-   * predate them (each request's last frame is its newest state). */
+  /** Re-read the groups I run (one request, not one per group); forget the rest (left,
+   * or no longer an admin). Frames that arrive while the read is under way are replayed
+   * over its answer, which may predate them (each request's last frame is its newest state). */
   async refresh(chats: ChatSummary[]): Promise<void> {
-    const mine = chats.filter(runsGroup);
-    const keep = new Set(mine.map((c) => c.id));
+    const keep = new Set(chats.filter(runsGroup).map((c) => c.id));
     for (const chat of [...this.pending.keys()]) if (!keep.has(chat)) this.pending.delete(chat);
+    if (!keep.size) return;
     const seen: Shaped[] = [];
     this.recording.add(seen);
     try {
-      const read = await Promise.all(mine.map((c) => this.load(c.id).catch(() => null)));
-      mine.forEach((c, i) => {
-        const list = read[i];
-        if (list === null) return; // best effort: the frames keep what is known up to date
-        this.pending.delete(c.id);
-        for (const r of list) if (r.state === "pending") this.note(r);
-        for (const r of seen) if (r.chat === c.id) this.note(r);
-      });
+      const list = await this.load().catch(() => null);
+      if (list === null) return; // best effort: the frames keep what is known up to date
+      for (const chat of keep) this.pending.delete(chat);
+      for (const r of list) if (keep.has(r.chat) && r.state === "pending") this.note(r);
+      for (const r of seen) if (keep.has(r.chat)) this.note(r);
     } finally {
       this.recording.delete(seen);
     }
