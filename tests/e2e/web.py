@@ -181,5 +181,10 @@ def open_signed_in(
     # Connected and synced. A connect takes well under a second even on a loaded machine;
     # the margin covers a stalled first attempt, which the client gives up on after 10 s
     # (connection.ts CONNECT_TIMEOUT_MS) and retries.
-    expect(page.get_by_test_id("conn-status")).to_have_count(0, timeout=15_000)
+    bar = page.get_by_test_id("conn-status")
+    try:
+        expect(bar).to_have_count(0, timeout=15_000)
+    except AssertionError as exc:
+        state = bar.get_attribute("data-state", timeout=1_000) if bar.count() else "gone"
+        raise AssertionError(f"still {state} after 15 s") from exc
     return page
