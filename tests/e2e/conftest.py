@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,15 +20,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    # The server shares this process (and its GIL) with everything the suite has run: a
-    # full collection over that heap paused it for seconds on a loaded machine, long
-    # enough for a browser's first connect to miss its deadline. Frozen, the heap so far
-    # is no longer scanned; collections cover what this module allocates.
-    gc.collect()
-    gc.freeze()
-    srv = ServerThread(harness.test_settings(tmp_path_factory.mktemp("web"))).start()
-    yield srv
-    srv.stop()
+    from tests.e2e.web import serving
+
+    yield from serving(harness.test_settings(tmp_path_factory.mktemp("web")))
 
 
 @pytest.fixture(scope="module")

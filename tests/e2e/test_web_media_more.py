@@ -33,6 +33,7 @@ from tests.e2e.web import (
     open_chat,
     open_signed_in,
     rest_signup,
+    serving,
     shoot,
 )
 from tests.harness import ServerThread, test_settings
@@ -66,9 +67,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThrea
     settings = test_settings(
         tmp_path_factory.mktemp("web-media"), link_preview_allow_networks=["127.0.0.0/8"]
     )
-    srv = ServerThread(settings).start()
-    yield srv
-    srv.stop()
+    yield from serving(settings)
 
 
 @pytest.fixture(scope="module")

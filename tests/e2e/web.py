@@ -6,9 +6,11 @@ Playwright against an in-thread server serving the built client (``make web``).
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from lianxin.app import WEB_DIST
+from lianxin.config import Settings
 from tests.harness import ServerThread, next_phone
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -47,6 +50,23 @@ MARKS = [
 LOGS: list[str] = []
 PAGES: list[Any] = []
 CLIENTS: list[httpx.Client] = []  # REST users of the current test, closed after it
+
+
+def serving(settings: Settings) -> Iterator[ServerThread]:
+    """A module's in-thread server, started with the test process's heap frozen.
+
+    The server shares this process (and its GIL) with everything the suite has run: a
+    full collection over that heap paused it for seconds on a loaded machine, long
+    enough for a browser's connect to miss its deadline (CI: pages stuck "Connecting…"
+    for 15 s, only in the one module whose server skipped this). Frozen, the heap so far
+    is no longer scanned; collections cover what this module allocates."""
+    gc.collect()
+    gc.freeze()
+    srv = ServerThread(settings).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 def new_page(browser: Any, size: dict[str, int], locale: str = "en-US", **ctx: Any) -> Any:
