@@ -169,6 +169,28 @@ describe("Connection", () => {
     expect(authLost()).toBe(0);
   });
 
+  it("gives up on a catch-up that goes quiet before synced, but not on a long one", () => {
+    const { conn, timers, authLost } = setup();
+    conn.start();
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.recv({ t: "welcome", heartbeat_s: 25, idle_timeout_s: 75 });
+    for (let page = 0; page < 5; page++) {
+      timers.advance(9_000); // a slow catch-up: each page well within the limit
+      ws.recv({ t: "evs", chat: 2, events: [{ chat: 2, seq: page + 1 }] });
+    }
+    expect(ws.closed).toBeNull();
+    expect(conn.status).toBe("syncing");
+    timers.advance(10_000); // then nothing: no more pages, no synced
+    expect(ws.closed).not.toBeNull();
+    expect(conn.status).toBe("connecting");
+    timers.advance(500);
+    FakeSocket.last().handshake();
+    expect(conn.status).toBe("online");
+    expect(FakeSocket.all.length).toBe(2);
+    expect(authLost()).toBe(0);
+  });
+
   it("retries when the server closes 4001 without refusing the token (it never got the hello)", () => {
     const { conn, timers, authLost } = setup();
     conn.start();

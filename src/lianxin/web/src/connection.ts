@@ -62,10 +62,13 @@ export interface ConnectionOptions {
 const OPEN = 1;
 export const CLOSE_UNAUTHORIZED = 4001;
 export const CLOSE_SIGNED_OUT = 4002;
-/** A socket given up on: it did not open, or the server did not welcome it, in time. */
+/** A socket given up on: it did not open, the server did not welcome it, or the catch-up
+ * went quiet before `synced`, in time. */
 const CLOSE_STALLED = 1006;
 /** Well above a connect under load (~0.1-1 s); a stalled attempt was otherwise never
- * retried (the server closes a hello-less socket only after 15 s). */
+ * retried (the server closes a hello-less socket only after 15 s). Until `synced` it is
+ * the longest silence allowed: a long catch-up keeps sending pages, a stalled one does
+ * not, and the device would otherwise say "syncing…" until the next heartbeat check. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Milliseconds to wait before reconnect attempt `attempt` (0-based): exponential, capped, jittered. */
@@ -203,10 +206,7 @@ export class Connection {
       return;
     }
     this.ws = ws;
-    this.connectTimer = this.timers.setTimeout(() => {
-      this.connectTimer = null;
-      if (this.ws === ws && !this.welcome) this.handleClose(CLOSE_STALLED);
-    }, this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+    this.armConnectTimer(ws);
     ws.onopen = () => {
       if (this.ws !== ws) return;
       ws.send(JSON.stringify(this.opts.sync.hello(this.opts.token)));
@@ -214,6 +214,7 @@ export class Connection {
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
       this.lastRx = this.timers.now();
+      if (this.connectTimer !== null) this.armConnectTimer(ws); // still catching up: not silent
       let frame: ServerFrame;
       try {
         frame = JSON.parse(String(ev.data));
@@ -235,7 +236,6 @@ export class Connection {
     if (this.opts.sync.note(frame)) this.opts.sync.save();
     if (frame.t === "welcome") {
       this.welcome = frame;
-      this.clearConnectTimer();
       this.setStatus("syncing");
       const every = Math.max(5, Number(frame.heartbeat_s) || 25) * 1000;
       const idle = Math.max(every * 2, (Number(frame.idle_timeout_s) || 75) * 1000);
@@ -247,6 +247,7 @@ export class Connection {
         this.ping();
       }, every);
     } else if (frame.t === "synced") {
+      this.clearConnectTimer();
       this.attempts = 0;
       this.setStatus("online");
     } else if (frame.t === "error" && !this.welcome) {
@@ -309,6 +310,15 @@ export class Connection {
       p.reject(new FrameError(code, "connection closed"));
     }
     this.pending.clear();
+  }
+
+  /** Give up on `ws` after CONNECT_TIMEOUT_MS without a frame, until it is synced. */
+  private armConnectTimer(ws: SocketLike): void {
+    this.clearConnectTimer();
+    this.connectTimer = this.timers.setTimeout(() => {
+      this.connectTimer = null;
+      if (this.ws === ws) this.handleClose(CLOSE_STALLED);
+    }, this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
   }
 
   private clearConnectTimer(): void {
