@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import time
 from typing import Any
 
 import orjson
+import pytest
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from lianxin.client import Connection, SyncState
 
@@ -61,3 +65,34 @@ async def test_an_answering_server_keeps_the_connection_without_websocket_pings(
         await conn.close()
     finally:
         server.close()
+
+
+class DroppingSocket:
+    """A socket that drops while a frame is being sent, as the read loop notices it."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def send(self, data: str) -> None:
+        for fut in self.conn._pending.values():  # what _read_loop does when the socket ends
+            fut.set_exception(ConnectionError("connection closed (1006)"))
+        raise ConnectionClosed(None, None)
+
+
+async def test_a_drop_while_sending_leaves_no_unretrieved_errors() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        conn = Connection("ws://127.0.0.1:9/ws", "token", SyncState())
+        conn._ws = DroppingSocket(conn)  # type: ignore[assignment]
+        conn._heard = time.monotonic()  # the server spoke just now: the beat pings
+        with pytest.raises(ConnectionError):
+            await conn.request({"t": "ping"})
+        # The heartbeat meets the same drop and ends without an error of its own.
+        await asyncio.wait_for(conn._beat(0.01, 60.0), 1)
+        gc.collect()  # an unretrieved error is reported when its future is collected
+        await asyncio.sleep(0)
+        assert reported == []
+    finally:
+        loop.set_exception_handler(None)

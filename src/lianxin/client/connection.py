@@ -263,6 +263,10 @@ class Connection:
                 reply = await fut
         finally:
             self._pending.pop(rid, None)
+            if fut.done() and not fut.cancelled():
+                # The socket dropped while the frame was being sent: the read loop failed
+                # the future and send_frame raised; mark the future's error as seen.
+                fut.exception()
         if reply.get("t") == "error":
             raise FrameError(reply)
         return reply
@@ -315,7 +319,8 @@ class Connection:
         """Keep the session alive while the application is quiet, and drop it when the
         server has sent nothing (not even the ``pong`` every ping gets) for ``silence``
         seconds: a dead node or network, noticed by the same rule the server applies."""
-        with contextlib.suppress(ConnectionClosed, asyncio.CancelledError):
+        # send_frame turns ConnectionClosed into ConnectionError: a drop ends the beat quietly.
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
             while True:
                 await asyncio.sleep(interval)
                 ws = self._ws
