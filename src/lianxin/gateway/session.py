@@ -57,12 +57,12 @@ PIPELINE_MAX = 32
 
 class Session:
     __slots__ = (
+        "_batch",
         "_fills",
         "_graces",
         "_heard",
         "_idle",
         "_inflight",
-        "_batch",
         "_last_active_at",
         "_reading",
         "_room",
