@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lianxin.bus import Bus
-from lianxin.events.envelope import Envelope, decode
+from lianxin.events.envelope import Envelope
 from lianxin.events.publish import chat_topic, user_topic
 from lianxin.gateway.wire import Outbound
 
@@ -137,13 +137,8 @@ class Hub:
         del self.chat_users[chat]
         return [chat_topic(chat)]
 
-    def on_message(self, topic: str, payload: bytes) -> None:
+    def on_message(self, topic: str, env: Envelope) -> None:
         """Bus callback: never blocks; what arrives is routed on the next loop iteration."""
-        try:
-            env = decode(payload)
-        except ValueError:
-            log.error("dropping undecodable bus message on %s", topic)
-            return
         kind, _, raw_id = topic.partition(".")
         if kind != "c" and kind != "u":
             return
