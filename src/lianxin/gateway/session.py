@@ -546,6 +546,11 @@ class Session:
         except orjson.JSONDecodeError:
             self._reply(_error(None, LianxinError(Code.bad_frame, "frames are JSON objects")))
             return
+        if sends is not None:
+            plain = frames.plain_send(decoded)  # the usual frame, without pydantic
+            if plain is not None:
+                await self._pipeline(sends, plain)
+                return
         rid = decoded.get("r") if isinstance(decoded, dict) else None
         try:
             frame = frames.parse(decoded)
@@ -553,9 +558,7 @@ class Session:
             self._reply(_error(rid, _validation_error(exc)))
             return
         if sends is not None and type(frame) is frames.Send and _plain(frame):
-            if len(self._inflight) >= PIPELINE_MAX:
-                await self._settle(PIPELINE_MAX - 1)
-            self._pipeline(sends, frame)
+            await self._pipeline(sends, frames.PlainSend(frame.r, frame.chat, frame.id, frame.text))
             return
         if self._inflight:  # any other frame waits for the sends before it
             await self._settle(0)
@@ -573,8 +576,10 @@ class Session:
 
     # -- pipelined sends ---------------------------------------------------------------------
 
-    def _pipeline(self, sends: SendBatcher, frame: frames.Send) -> None:
+    async def _pipeline(self, sends: SendBatcher, frame: frames.PlainSend) -> None:
         """Hand a send to the batcher and go on reading; its ack goes out in turn."""
+        if len(self._inflight) >= PIPELINE_MAX:
+            await self._settle(PIPELINE_MAX - 1)
         slot: list[Any] = [frame.r, None]
         self._inflight.append(slot)
         try:
