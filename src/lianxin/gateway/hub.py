@@ -64,12 +64,14 @@ class Hub:
         self._due: list[tuple[bool, int, Envelope]] = []
         # Sessions given frames by this ``_flush``: they write them as it ends.
         self._touched: list[Session] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # kept: see Session.loop
 
     @property
     def session_count(self) -> int:
         return sum(len(s) for s in self.sessions.values())
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self.bus.start(self.on_message)
 
     async def register(
@@ -144,7 +146,8 @@ class Hub:
             return
         due = self._due
         if not due:
-            asyncio.get_running_loop().call_soon(self._flush)
+            assert self._loop is not None  # the bus delivers only once started
+            self._loop.call_soon(self._flush)
         due.append((kind == "c", int(raw_id), env))
 
     def _flush(self) -> None:

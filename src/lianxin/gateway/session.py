@@ -74,6 +74,7 @@ class Session:
         "held",
         "hub",
         "limit",
+        "loop",
         "out",
         "session_id",
         "sock",
@@ -90,6 +91,8 @@ class Session:
         self.user_id = UserId(0)
         self.device_id = DeviceId(0)
         self.limit = svc.settings.session_queue_frames
+        # Kept: asyncio.get_running_loop() costs a getpid() syscall on every call (3.11).
+        self.loop = asyncio.get_running_loop()
         self.out: deque[Outbound] | None = None  # frames waiting for the writer (None: none)
         self._batch: list[Outbound] | None = None  # put this loop iteration, written at its end
         self.closing: tuple[int, str] | None = None
@@ -269,7 +272,7 @@ class Session:
             batch = self._batch
             if batch is None:
                 self._batch = [text]
-                asyncio.get_running_loop().call_soon(self.flush)
+                self.loop.call_soon(self.flush)
             else:
                 batch.append(text)
             return
@@ -606,7 +609,7 @@ class Session:
     async def _settle(self, most: int) -> None:
         """Wait until at most ``most`` pipelined sends are unanswered."""
         while len(self._inflight) > most:
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = self.loop.create_future()
             self._room = (most, waiter)
             try:
                 await waiter
