@@ -552,7 +552,9 @@ class Session:
         if sends is not None:
             plain = frames.plain_send(decoded)  # the usual frame, without pydantic
             if plain is not None:
-                await self._pipeline(sends, plain)
+                if len(self._inflight) >= PIPELINE_MAX:
+                    await self._settle(PIPELINE_MAX - 1)
+                self._pipeline(sends, plain)
                 return
         rid = decoded.get("r") if isinstance(decoded, dict) else None
         try:
@@ -561,7 +563,9 @@ class Session:
             self._reply(_error(rid, _validation_error(exc)))
             return
         if sends is not None and type(frame) is frames.Send and _plain(frame):
-            await self._pipeline(sends, frames.PlainSend(frame.r, frame.chat, frame.id, frame.text))
+            if len(self._inflight) >= PIPELINE_MAX:
+                await self._settle(PIPELINE_MAX - 1)
+            self._pipeline(sends, frames.PlainSend(frame.r, frame.chat, frame.id, frame.text))
             return
         if self._inflight:  # any other frame waits for the sends before it
             await self._settle(0)
@@ -579,10 +583,8 @@ class Session:
 
     # -- pipelined sends ---------------------------------------------------------------------
 
-    async def _pipeline(self, sends: SendBatcher, frame: frames.PlainSend) -> None:
+    def _pipeline(self, sends: SendBatcher, frame: frames.PlainSend) -> None:
         """Hand a send to the batcher and go on reading; its ack goes out in turn."""
-        if len(self._inflight) >= PIPELINE_MAX:
-            await self._settle(PIPELINE_MAX - 1)
         slot: list[Any] = [frame.r, None]
         self._inflight.append(slot)
         try:
