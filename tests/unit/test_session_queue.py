@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from lianxin.events.envelope import Envelope
 from lianxin.gateway.session import CLOSE_TOO_SLOW, Session
@@ -238,3 +239,46 @@ async def test_a_gap_still_open_waits_out_the_grace() -> None:
     assert wire.written == [] and 1 in session.held and session._graces
     for task in list(session._fills or ()):
         task.cancel()
+
+
+async def test_close_soon_ends_a_read_loop_waiting_for_a_frame() -> None:
+    session, _ = make_session(limit=10)
+    session.svc.sends = None  # type: ignore[attr-defined]
+    reading = asyncio.create_task(session._read_loop())
+    await asyncio.sleep(0)
+    assert session._reading is not None  # waiting in receive
+    session.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
+    await asyncio.wait_for(reading, 1.0)  # returned, not cancelled
+    assert session._reading is None and session._idle is None
+
+
+async def test_a_read_loop_cancelled_from_outside_stays_cancelled() -> None:
+    session, _ = make_session(limit=10)
+    session.svc.sends = None  # type: ignore[attr-defined]
+    reading = asyncio.create_task(session._read_loop())
+    await asyncio.sleep(0)
+    reading.cancel()  # the server shutting down, not close_soon
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    session.close_soon(1000, "bye")  # afterwards: nothing left to wake
+    assert session._reading is None
+
+
+async def test_without_direct_writes_a_run_and_a_reply_of_one_iteration_go_out_frame_by_frame() -> (
+    None
+):
+    session, ws = make_session(limit=10)
+    ws.release.set()
+    session.put(Outbound.joined([Outbound(b'{"seq":1}'), Outbound(b'{"seq":2}')]))  # a run
+    session.send({"seq": 3})
+    await asyncio.sleep(0)
+    assert session._writer is not None
+    await session._writer
+    assert ws.sent == ['{"seq":1}', '{"seq":2}', '{"seq":3}']
+
+
+def test_joined_frames_of_joined_frames_keep_every_frame_in_order() -> None:
+    one, two, three = Outbound(b"1"), Outbound(b"2"), Outbound(b"3")
+    both = Outbound.joined([Outbound.joined([one, two]), three])
+    assert both.parts == (one, two, three)
+    assert both.framed == one.framed + two.framed + three.framed
