@@ -214,3 +214,45 @@ async def test_two_sessions_pipelining_into_one_chat(
     texts = [e for e in page["events"] if e["kind"] == "text"]
     assert [e["seq"] for e in texts] == sorted({e["seq"] for e in texts})
     assert len(texts) == 2 * n + 2
+
+
+async def test_bad_send_frames_are_refused_word_for_word(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    """Refusals of ``send`` frames are pydantic's, as before the fast path (which never
+    refuses); frames it leaves to pydantic that pydantic coerces are still acked."""
+    _, _, chat, a, _ = await friends_online(server, closing)
+    invalid = "invalid frame: send."
+    table = [
+        (send(1, 0, "b1"), f"{invalid}chat: Input should be greater than or equal to 1"),
+        (send(2, 2**53 + 1, "b2"), f"{invalid}chat: Input should be less than or equal to {2**53}"),
+        (send(3, chat, ""), f"{invalid}id: String should have at least 1 character"),
+        (send(4, chat, "x" * 65), f"{invalid}id: String should have at most 64 characters"),
+        (send(5, chat, "b5", 5), f"{invalid}text: Input should be a valid string"),  # type: ignore[arg-type]
+        (send(6, chat, "b6", evil=1), f"{invalid}evil: Extra inputs are not permitted"),
+        (send(7, chat, 7), f"{invalid}id: Input should be a valid string"),  # type: ignore[arg-type]
+        (
+            send(1.5, chat, "b8"),  # type: ignore[arg-type]
+            f"{invalid}r.int: Input should be a valid integer, got a number with a fractional part",
+        ),
+    ]
+    await blast(a, [raw for raw, _ in table])
+    got = await replies(a, len(table))
+    assert [(f["t"], f["code"], f["r"], f["message"]) for f in got] == [
+        ("error", "bad_frame", orjson.loads(raw)["r"], message) for raw, message in table
+    ]
+    coerced = [
+        send(9, float(chat), "c9"),  # type: ignore[arg-type]
+        send(10, str(chat), "c10"),  # type: ignore[arg-type]
+        send("r11", chat, "c11"),  # type: ignore[arg-type]
+        send(12, chat, "c12"),
+    ]
+    await blast(a, coerced)
+    acks = await replies(a, len(coerced))
+    assert [(f["t"], f["r"], f["id"], f["chat"]) for f in acks] == [
+        ("ack", 9, "c9", chat),
+        ("ack", 10, "c10", chat),
+        ("ack", "r11", "c11", chat),
+        ("ack", 12, "c12", chat),
+    ]
+    assert [f["seq"] for f in acks] == list(range(acks[0]["seq"], acks[0]["seq"] + 4))

@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from lianxin.bus import Bus, MemoryBus
 from lianxin.bus import redis as redis_bus
 from lianxin.bus.redis import RedisBus
+from lianxin.events.envelope import Envelope
 from tests.conftest import requires_redis
 from tests.harness import REDIS_URL
 
@@ -26,15 +27,24 @@ from tests.harness import REDIS_URL
 _users = itertools.count(10**15 + secrets.randbelow(10**12) * 1000)
 
 
+def ev(frame: bytes) -> Envelope:
+    """An envelope with every routing field set: a bus that encodes must keep them all."""
+    return Envelope(frame=frame, chat=7, seq=9, exclude="s1", joined=(1, 2), left=(3,))
+
+
 class Recorder:
-    """A bus handler that keeps every delivery and lets a test wait for the next one."""
+    """A bus handler that keeps every delivery (its frame, and the whole envelope) and
+    lets a test wait for the next one."""
 
     def __init__(self, *, fail_on: bytes | None = None) -> None:
         self.got: list[tuple[str, bytes]] = []
+        self.envs: list[Envelope] = []
         self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         self._fail_on = fail_on
 
-    def __call__(self, topic: str, payload: bytes) -> None:
+    def __call__(self, topic: str, env: Envelope) -> None:
+        self.envs.append(env)
+        payload = env.frame
         self.got.append((topic, payload))
         self._queue.put_nowait((topic, payload))
         if payload == self._fail_on:
@@ -93,8 +103,8 @@ async def test_only_subscribed_topics_are_delivered(make_bus: MakeBus) -> None:
     bus, rec = await make_bus()
     mine, other = topic("mine"), topic("other")
     await bus.subscribe([mine])
-    await bus.publish(other, b"not for me")
-    await bus.publish(mine, b"for me")
+    await bus.publish(other, ev(b"not for me"))
+    await bus.publish(mine, ev(b"for me"))
     assert await rec.next() == (mine, b"for me")
     assert rec.got == [(mine, b"for me")]
 
@@ -104,15 +114,15 @@ async def test_subscribe_is_idempotent_and_unsubscribe_stops_delivery(make_bus: 
     chat, marker = topic("chat"), topic("marker")
     await bus.subscribe([chat, chat, marker])
     await bus.subscribe([chat])
-    await bus.publish(chat, b"1")
+    await bus.publish(chat, ev(b"1"))
     assert await rec.next() == (chat, b"1")
     await bus.unsubscribe([chat])
-    await bus.publish(chat, b"2")
-    await bus.publish(marker, b"end")
+    await bus.publish(chat, ev(b"2"))
+    await bus.publish(marker, ev(b"end"))
     await rec.until(marker, b"end")
     assert rec.got == [(chat, b"1"), (marker, b"end")]
     await bus.subscribe([chat])
-    await bus.publish(chat, b"3")
+    await bus.publish(chat, ev(b"3"))
     assert await rec.next() == (chat, b"3")
 
 
@@ -122,8 +132,8 @@ async def test_unsubscribing_one_topic_keeps_the_others(make_bus: MakeBus) -> No
     await bus.subscribe([a, b])
     await bus.unsubscribe([a, topic("never-subscribed")])
     await bus.unsubscribe([])
-    await bus.publish(a, b"gone")
-    await bus.publish(b, b"kept")
+    await bus.publish(a, ev(b"gone"))
+    await bus.publish(b, ev(b"kept"))
     await rec.until(b, b"kept")
     assert rec.got == [(b, b"kept")]
 
@@ -137,9 +147,52 @@ async def test_payload_bytes_arrive_unchanged(make_bus: MakeBus, payload: bytes)
     bus, rec = await make_bus()
     t = topic("bytes")
     await bus.subscribe([t])
-    await bus.publish(t, payload)
+    await bus.publish(t, ev(payload))
     got_topic, got = await rec.next()
     assert got_topic == t and type(got) is bytes and got == payload
+
+
+async def test_envelopes_arrive_whole(make_bus: MakeBus) -> None:
+    bus, rec = await make_bus()
+    t = topic("whole")
+    await bus.subscribe([t])
+    sent = [ev(b"{}"), Envelope(frame=b"k", kick_device=5), Envelope(frame=b"u")]
+    for env in sent:
+        await bus.publish(t, env)
+    for _ in sent:
+        await rec.next()
+    assert rec.envs == sent
+
+
+async def test_the_in_process_bus_hands_over_the_envelope_itself() -> None:
+    """Nothing encoded or decoded in one process: the subscriber gets the same object."""
+    bus, rec = MemoryBus(), Recorder()
+    await bus.start(rec)
+    t = topic("same")
+    await bus.subscribe([t])
+    env = ev(b"{}")
+    await bus.publish(t, env)
+    await bus.publish_many([t], env)
+    assert len(rec.envs) == 2 and all(got is env for got in rec.envs)
+
+
+@pytest.mark.integration
+async def test_a_redis_message_that_is_no_envelope_is_dropped() -> None:
+    """Redis is shared: a stray publish on a subscribed channel must not reach the hub."""
+    requires_redis()
+    bus, rec = RedisBus(REDIS_URL), Recorder()
+    await bus.start(rec)
+    raw = aioredis.from_url(REDIS_URL)
+    try:
+        t = topic("stray")
+        await bus.subscribe([t])
+        await raw.publish("lx:" + t, b"not an envelope")
+        await bus.publish(t, ev(b"after"))
+        await rec.until(t, b"after")
+        assert rec.got == [(t, b"after")]
+    finally:
+        await raw.aclose()
+        await bus.close()
 
 
 async def test_publishes_arrive_in_order(make_bus: MakeBus) -> None:
@@ -148,7 +201,7 @@ async def test_publishes_arrive_in_order(make_bus: MakeBus) -> None:
     await bus.subscribe([t])
     sent = [str(i).encode() for i in range(200)]
     for payload in sent:
-        await bus.publish(t, payload)
+        await bus.publish(t, ev(payload))
     assert [(await rec.next())[1] for _ in sent] == sent
 
 
@@ -158,8 +211,8 @@ async def test_a_failing_handler_neither_reaches_the_publisher_nor_stops_deliver
     bus, rec = await make_bus(Recorder(fail_on=b"boom"))
     t = topic("errors")
     await bus.subscribe([t])
-    await bus.publish(t, b"boom")  # must not raise: the publisher already committed
-    await bus.publish(t, b"after")
+    await bus.publish(t, ev(b"boom"))  # must not raise: the publisher already committed
+    await bus.publish(t, ev(b"after"))
     await rec.until(t, b"after")
     assert [p for _, p in rec.got] == [b"boom", b"after"]
 
@@ -192,7 +245,7 @@ async def test_presence_is_independent_of_topics(make_bus: MakeBus) -> None:
     assert await bus.presence_add(user, "s1") is True
     t = topic("quiet")
     await bus.subscribe([t])
-    await bus.publish(t, b"x")
+    await bus.publish(t, ev(b"x"))
     await rec.next()
     assert await bus.online([user]) == {user}
 
@@ -204,9 +257,9 @@ async def test_two_nodes_see_each_others_publishes(
     shared, only_b = topic("shared"), topic("only-b")
     await a.subscribe([shared])
     await b.subscribe([shared, only_b])
-    await a.publish(shared, b"from a")  # right after subscribe: must reach b
-    await b.publish(only_b, b"b-only")
-    await b.publish(shared, b"from b")
+    await a.publish(shared, ev(b"from a"))  # right after subscribe: must reach b
+    await b.publish(only_b, ev(b"b-only"))
+    await b.publish(shared, ev(b"from b"))
     assert await ra.next() == (shared, b"from a")
     assert await ra.next() == (shared, b"from b")
     await rb.until(shared, b"from b")
@@ -293,8 +346,8 @@ async def test_publish_many_reaches_each_subscribed_topic_once(make_bus: MakeBus
     bus, rec = await make_bus()
     one, two, other = topic("one"), topic("two"), topic("other")
     await bus.subscribe([one, two])
-    await bus.publish_many([one, other, two], b"hello")
-    await bus.publish(one, b"after")
+    await bus.publish_many([one, other, two], ev(b"hello"))
+    await bus.publish(one, ev(b"after"))
     assert await rec.next() == (one, b"hello")
     assert await rec.next() == (two, b"hello")
     assert await rec.next() == (one, b"after")

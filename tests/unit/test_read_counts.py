@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from lianxin.actions.read_counts import ReadCountNotifier
-from lianxin.events.envelope import decode
+from lianxin.events.envelope import Envelope
 from lianxin.store import read_counts as store
 
 INTERVAL = 0.2
@@ -29,8 +29,8 @@ class FakeBus:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
 
-    async def publish(self, topic: str, payload: bytes) -> None:
-        self.sent.append((topic, orjson.loads(decode(payload).frame)))
+    async def publish(self, topic: str, env: Envelope) -> None:
+        self.sent.append((topic, orjson.loads(env.frame)))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from lianxin.events.envelope import Envelope
 from lianxin.gateway.session import CLOSE_TOO_SLOW, Session
@@ -53,8 +54,10 @@ async def test_deliver_never_blocks_and_overflow_sheds_the_session() -> None:
     env = Envelope(frame=b"{}")  # not a chat event: no seq to order or deduplicate by
     for _ in range(4):
         session.deliver(env, Outbound(b"{}"))
+    assert session._writer is None  # frames put in one iteration are written at its end
+    await asyncio.sleep(0)  # no direct writes on this socket: they are queued for a writer
     writer = session._writer
-    assert writer is not None  # started by the first frame
+    assert writer is not None and session.pending() == 4
     await asyncio.sleep(0)  # the writer takes one frame and blocks on the socket
     assert len(ws.sent) == 1 and session.closing is None
     for _ in range(2):
@@ -72,6 +75,7 @@ async def test_writer_ends_when_the_queue_is_empty() -> None:
     ws.release.set()  # a socket that takes frames at once
     session.send({"t": "a"})
     session.send({"t": "b"})
+    await asyncio.sleep(0)
     writer = session._writer
     assert writer is not None
     await writer
@@ -92,6 +96,7 @@ async def test_frames_queue_in_order() -> None:
     session, _ = make_session(limit=10)
     for i in range(5):
         session.send({"t": "ev", "seq": i})
+    await asyncio.sleep(0)
     assert session.out is not None
     got = [out.json for out in session.out]
     assert got == [f'{{"t":"ev","seq":{i}}}'.encode() for i in range(5)]
@@ -124,27 +129,66 @@ def direct_session(limit: int) -> tuple[Session, FakeDirect]:
     return Session(sock, FakeServices(limit), hub=None), wire  # type: ignore[arg-type]
 
 
+def frames_of(data: bytes) -> list[bytes]:
+    """The payloads of the frames in one write (2-byte headers: these frames are short)."""
+    got = []
+    while data:
+        assert data[0] == 0x81 and data[1] < 126
+        got.append(data[2 : 2 + data[1]])
+        data = data[2 + data[1] :]
+    return got
+
+
 def payloads(wire: FakeDirect) -> list[int]:
-    """The seq in each written frame (a 2-byte header: these frames are short)."""
-    return [orjson.loads(data[2:])["seq"] for data in wire.written]
+    """The seq in each written frame, in the order written."""
+    return [orjson.loads(frame)["seq"] for data in wire.written for frame in frames_of(data)]
 
 
 async def test_direct_writes_need_no_task_and_keep_order_across_a_full_socket() -> None:
     session, wire = direct_session(limit=10)
     shared = Outbound(b'{"seq":1}')
     session.deliver(Envelope(frame=shared.json, chat=1, seq=1), shared)
-    assert session._writer is None and session.out is None  # written at once
+    assert wire.written == []  # at the end of this loop iteration
+    await asyncio.sleep(0)
+    assert session._writer is None and session.out is None  # written without a task
     assert wire.written == [shared.framed] and shared.framed[:2] == b"\x81\x09"
     wire.room.clear()  # the transport is above its high-water mark
     for seq in (2, 3):
         session.deliver(Envelope(frame=b"", chat=1, seq=seq), Outbound(b'{"seq":%d}' % seq))
+    await asyncio.sleep(0)
     assert session.pending() == 2 and session._writer is not None
     wire.room.set()
     session.deliver(Envelope(frame=b"", chat=1, seq=4), Outbound(b'{"seq":4}'))  # queued too
     await session._writer
     assert payloads(wire) == [1, 2, 3, 4] and session.out is None
     session.deliver(Envelope(frame=b"", chat=1, seq=5), Outbound(b'{"seq":5}'))
+    await asyncio.sleep(0)
     assert payloads(wire) == [1, 2, 3, 4, 5] and session._writer is None
+
+
+async def test_frames_put_in_one_iteration_are_one_write_in_order() -> None:
+    """Acks of a stored batch and events of a hub flush: one syscall per session."""
+    session, wire = direct_session(limit=10)
+    session.send({"seq": 1})
+    session.deliver(*ev(2))
+    session.send({"seq": 3})
+    await asyncio.sleep(0)
+    assert len(wire.written) == 1 and payloads(wire) == [1, 2, 3]
+    session.send({"seq": 4})  # the next iteration: a write of its own
+    await asyncio.sleep(0)
+    assert len(wire.written) == 2 and payloads(wire) == [1, 2, 3, 4]
+
+
+async def test_frames_put_just_before_closing_are_written_before_the_close() -> None:
+    session, wire = direct_session(limit=10)
+    sock = session.sock
+    assert isinstance(sock, StuckSocket)
+    session.send({"seq": 1})
+    session.close_soon(4002, "signed out")
+    await session._close_socket(4002, "signed out")  # in the same iteration as the send
+    assert payloads(wire) == [1] and sock.closed_with == (4002, "signed out")
+    await asyncio.sleep(0)
+    assert payloads(wire) == [1]  # not written twice
 
 
 async def test_direct_writer_stuck_on_a_full_socket_is_shed() -> None:
@@ -152,6 +196,7 @@ async def test_direct_writer_stuck_on_a_full_socket_is_shed() -> None:
     wire.room.clear()
     for seq in range(1, 5):
         session.deliver(Envelope(frame=b"", chat=1, seq=seq), Outbound(b'{"seq":%d}' % seq))
+    await asyncio.sleep(0)  # the iteration's frames meet a full socket: past the bound
     assert session.closing is not None and session.closing[0] == CLOSE_TOO_SLOW
     assert session.pending() == 0 and session._writer is None
     wire.room.set()
@@ -178,7 +223,8 @@ async def test_a_gap_closed_by_a_late_publish_is_released_without_waiting_or_rea
         await asyncio.sleep(0)
     assert payloads(wire) == [3, 4, 5]
     assert 1 not in session.held and not session._graces and session.closing is None
-    session.deliver(*ev(6))  # live again: written at once
+    session.deliver(*ev(6))  # live again: written at the end of the iteration
+    await asyncio.sleep(0)
     assert payloads(wire) == [3, 4, 5, 6]
 
 
@@ -193,3 +239,46 @@ async def test_a_gap_still_open_waits_out_the_grace() -> None:
     assert wire.written == [] and 1 in session.held and session._graces
     for task in list(session._fills or ()):
         task.cancel()
+
+
+async def test_close_soon_ends_a_read_loop_waiting_for_a_frame() -> None:
+    session, _ = make_session(limit=10)
+    session.svc.sends = None  # type: ignore[attr-defined]
+    reading = asyncio.create_task(session._read_loop())
+    await asyncio.sleep(0)
+    assert session._reading is not None  # waiting in receive
+    session.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
+    await asyncio.wait_for(reading, 1.0)  # returned, not cancelled
+    assert session._reading is None and session._idle is None
+
+
+async def test_a_read_loop_cancelled_from_outside_stays_cancelled() -> None:
+    session, _ = make_session(limit=10)
+    session.svc.sends = None  # type: ignore[attr-defined]
+    reading = asyncio.create_task(session._read_loop())
+    await asyncio.sleep(0)
+    reading.cancel()  # the server shutting down, not close_soon
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    session.close_soon(1000, "bye")  # afterwards: nothing left to wake
+    assert session._reading is None
+
+
+async def test_without_direct_writes_a_run_and_a_reply_of_one_iteration_go_out_frame_by_frame() -> (
+    None
+):
+    session, ws = make_session(limit=10)
+    ws.release.set()
+    session.put(Outbound.joined([Outbound(b'{"seq":1}'), Outbound(b'{"seq":2}')]))  # a run
+    session.send({"seq": 3})
+    await asyncio.sleep(0)
+    assert session._writer is not None
+    await session._writer
+    assert ws.sent == ['{"seq":1}', '{"seq":2}', '{"seq":3}']
+
+
+def test_joined_frames_of_joined_frames_keep_every_frame_in_order() -> None:
+    one, two, three = Outbound(b"1"), Outbound(b"2"), Outbound(b"3")
+    both = Outbound.joined([Outbound.joined([one, two]), three])
+    assert both.parts == (one, two, three)
+    assert both.framed == one.framed + two.framed + three.framed

@@ -1,4 +1,8 @@
-"""The bus interface: topics carry pre-encoded bytes; presence counts live sessions.
+"""The bus interface: topics carry event envelopes; presence counts live sessions.
+
+An ``Envelope`` holds the frame bytes encoded once by the publisher. The in-process bus
+hands the object itself to the handler; the Redis bus encodes it once per publish
+(``events.envelope``) and decodes it on each node, dropping what is not one.
 
 A node subscribes only to topics it has local interest in (``c.<chat>`` for chats
 with an online member here, ``u.<user>`` for users connected here). Delivery is
@@ -11,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-Handler = Callable[[str, bytes], None]
+from lianxin.events.envelope import Envelope
+
+Handler = Callable[[str, Envelope], None]
 
 
 class Bus(Protocol):
@@ -23,10 +29,10 @@ class Bus(Protocol):
 
     async def close(self) -> None: ...
 
-    async def publish(self, topic: str, payload: bytes) -> None: ...
+    async def publish(self, topic: str, env: Envelope) -> None: ...
 
-    async def publish_many(self, topics: Iterable[str], payload: bytes) -> None:
-        """The same payload to many topics in one round trip (presence to every friend)."""
+    async def publish_many(self, topics: Iterable[str], env: Envelope) -> None:
+        """The same envelope to many topics in one round trip (presence to every friend)."""
 
     async def subscribe(self, topics: Iterable[str]) -> None:
         """Returns once any later publish to these topics, from any node, reaches here."""

@@ -1,4 +1,8 @@
-"""In-process bus for the embedded, single-node server (and the test suite)."""
+"""In-process bus for the embedded, single-node server (and the test suite).
+
+Envelopes are handed over as they are: nothing is encoded or decoded on the way (they
+are frozen, so every subscriber may keep the same object).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from lianxin.bus.base import Handler
+from lianxin.events.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +28,7 @@ class MemoryBus:
     async def close(self) -> None:
         self._handler = None
 
-    async def publish(self, topic: str, payload: bytes) -> None:
+    async def publish(self, topic: str, env: Envelope) -> None:
         """Deliver synchronously; a failing handler is logged, never raised to the publisher.
 
         Publishers are actions that have already committed: an exception here would
@@ -32,13 +37,13 @@ class MemoryBus:
         if self._handler is None or topic not in self._topics:
             return
         try:
-            self._handler(topic, payload)
+            self._handler(topic, env)
         except Exception:
             log.exception("bus handler failed on %s", topic)
 
-    async def publish_many(self, topics: Iterable[str], payload: bytes) -> None:
+    async def publish_many(self, topics: Iterable[str], env: Envelope) -> None:
         for topic in topics:
-            await self.publish(topic, payload)
+            await self.publish(topic, env)
 
     async def subscribe(self, topics: Iterable[str]) -> None:
         self._topics.update(topics)

@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
 from lianxin.bus.base import Handler
+from lianxin.events.envelope import Envelope, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,12 @@ class RedisBus:
         if self._handler is None or topic not in self._topics:
             return
         try:
-            self._handler(topic, data)
+            env = decode(data)
+        except ValueError:  # Redis is shared: drop what another writer put on the channel
+            log.error("dropping undecodable bus message on %s", topic)
+            return
+        try:
+            self._handler(topic, env)
         except Exception:
             log.exception("bus handler failed on %s", topic)
 
@@ -163,11 +169,12 @@ class RedisBus:
                 args=[expires, self._key_ttl_ms, *(session_id for session_id, _ in chunk)],
             )
 
-    async def publish(self, topic: str, payload: bytes) -> None:
-        await self._redis.publish(self._prefix + topic, payload)
+    async def publish(self, topic: str, env: Envelope) -> None:
+        await self._redis.publish(self._prefix + topic, encode(env))
 
-    async def publish_many(self, topics: Iterable[str], payload: bytes) -> None:
+    async def publish_many(self, topics: Iterable[str], env: Envelope) -> None:
         """One pipeline, one round trip: a connect's presence is one write, not one per friend."""
+        payload = encode(env)
         pipe = self._redis.pipeline(transaction=False)
         for topic in topics:
             pipe.publish(self._prefix + topic, payload)

@@ -1,17 +1,22 @@
 """Client → server frames: a discriminated union on ``t``, validated before any action runs.
 
+The most common frame, a plain text ``send``, is also recognised without pydantic
+(``plain_send``); anything else, and every refusal, goes through ``parse``.
+
 See docs/protocol.md for every frame with examples.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+MAX_ID = 2**53
 Rid = Annotated[int | str | None, Field(default=None)]
-PosInt = Annotated[int, Field(ge=1, le=2**53)]
-NonNeg = Annotated[int, Field(ge=0, le=2**53)]
+PosInt = Annotated[int, Field(ge=1, le=MAX_ID)]
+NonNeg = Annotated[int, Field(ge=0, le=MAX_ID)]
+CLIENT_ID_MAX = 64
 
 
 class _Frame(BaseModel):
@@ -32,7 +37,7 @@ class Ping(_Frame):
 
 class Send(_Frame):
     t: Literal["send"]
-    id: str = Field(min_length=1, max_length=64)
+    id: str = Field(min_length=1, max_length=CLIENT_ID_MAX)
     chat: PosInt
     kind: str = Field(default="text", min_length=1, max_length=16)
     text: str | None = None
@@ -139,3 +144,39 @@ client_frame: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
 
 def parse(data: Any) -> ClientFrame:
     return client_frame.validate_python(data)
+
+
+class PlainSend(NamedTuple):
+    """A ``send`` of plain text: what the send batcher takes."""
+
+    r: int | str | None
+    chat: int
+    id: str
+    text: str | None
+
+
+_PLAIN_SEND_KEYS = frozenset(("t", "r", "id", "chat", "kind", "text"))
+
+
+def plain_send(data: Any) -> PlainSend | None:
+    """A decoded frame that ``parse`` would accept as a ``Send`` of plain text (no reply,
+    mentions or content), with the same values; ``None`` for anything else.
+
+    About 0.3 µs instead of pydantic's 2.6. It only ever accepts exact JSON types (no
+    coercion, no bools as ints), so it never refuses: a frame it does not take goes
+    through ``parse``, which accepts or refuses it (and words the error) as always.
+    """
+    if type(data) is not dict or data.get("t") != "send" or not data.keys() <= _PLAIN_SEND_KEYS:
+        return None
+    r, cid, chat, text = data.get("r"), data.get("id"), data.get("chat"), data.get("text")
+    if (
+        type(cid) is str
+        and 0 < len(cid) <= CLIENT_ID_MAX
+        and type(chat) is int
+        and 0 < chat <= MAX_ID
+        and type(text) is str
+        and data.get("kind", "text") == "text"
+        and (r is None or type(r) is int or type(r) is str)
+    ):
+        return PlainSend(r, chat, cid, text)
+    return None

@@ -9,6 +9,7 @@ Bus messages are routed one loop iteration after they arrive, in arrival order: 
 publisher (a send, before its ack) does not wait for thousands of writes, and adjacent
 events of one chat that arrive meanwhile (a busy group: sends completing while the
 previous fan-out ran) reach each session as one write (``Run``) instead of one each.
+Each session then writes what it got at once (``Session.flush``), not an iteration later.
 
 No join window: a user's topic is live before their chat list is read, and every chat
 topic before their resync reads the database; a chat joined later is routed from the
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lianxin.bus import Bus
-from lianxin.events.envelope import Envelope, decode
+from lianxin.events.envelope import Envelope
 from lianxin.events.publish import chat_topic, user_topic
 from lianxin.gateway.wire import Outbound
 
@@ -61,12 +62,16 @@ class Hub:
         self._ready: dict[int, asyncio.Future[None]] = {}
         # What arrived this loop iteration, in order: (chat topic?, chat or user, envelope).
         self._due: list[tuple[bool, int, Envelope]] = []
+        # Sessions given frames by this ``_flush``: they write them as it ends.
+        self._touched: list[Session] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # kept: see Session.loop
 
     @property
     def session_count(self) -> int:
         return sum(len(s) for s in self.sessions.values())
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self.bus.start(self.on_message)
 
     async def register(
@@ -134,19 +139,15 @@ class Hub:
         del self.chat_users[chat]
         return [chat_topic(chat)]
 
-    def on_message(self, topic: str, payload: bytes) -> None:
+    def on_message(self, topic: str, env: Envelope) -> None:
         """Bus callback: never blocks; what arrives is routed on the next loop iteration."""
-        try:
-            env = decode(payload)
-        except ValueError:
-            log.error("dropping undecodable bus message on %s", topic)
-            return
         kind, _, raw_id = topic.partition(".")
         if kind != "c" and kind != "u":
             return
         due = self._due
         if not due:
-            asyncio.get_running_loop().call_soon(self._flush)
+            assert self._loop is not None  # the bus delivers only once started
+            self._loop.call_soon(self._flush)
         due.append((kind == "c", int(raw_id), env))
 
     def _flush(self) -> None:
@@ -169,6 +170,9 @@ class Hub:
             except Exception:  # a bug here must not cost the others their events
                 log.exception("routing to %s %s failed", "chat" if is_chat else "user", key)
             i = j
+        touched, self._touched = self._touched, []
+        for session in touched:
+            session.flush()
 
     def _send_run(self, chat: int, envs: list[Envelope]) -> None:
         if len(envs) > 1:
@@ -185,21 +189,26 @@ class Hub:
                     Outbound.joined(texts),
                     excluded,
                 )
+                touched = self._touched
                 for uid in list(self.chat_users.get(chat, ())):
                     for session in list(self.sessions.get(uid, ())):
                         session.deliver_run(run)
+                        touched.append(session)
                 return
         for env in envs:
             self._send(chat, env)
 
     def _send(self, chat: int, env: Envelope) -> None:
-        joined = set(env.joined)  # they get this event through their user topic
+        # They get this event through their user topic.
+        joined: set[int] | tuple[()] = set(env.joined) if env.joined else ()
         text = Outbound(env.frame)  # once per event, shared by every local session
+        touched = self._touched
         for uid in list(self.chat_users.get(chat, ())):
             if uid not in joined:
                 for session in list(self.sessions.get(uid, ())):
                     # The sender's own session gets only the seq (it has an ack instead).
                     session.deliver(env, text if session.session_id != env.exclude else None)
+                    touched.append(session)
         unsubscribe: list[str] = []
         for uid in env.left:
             unsubscribe.extend(self._leave(uid, chat))
@@ -228,8 +237,10 @@ class Hub:
         if not sessions:
             return
         text = Outbound(env.frame)
+        touched = self._touched
         for session in list(sessions):
             session.deliver(env, text if session.session_id != env.exclude else None)
+            touched.append(session)
 
     def _unsubscribe_later(self, topics: list[str]) -> None:
         self._spawn(self.bus.unsubscribe(topics))

@@ -1,9 +1,11 @@
 """One WebSocket connection: hello/auth, resume, then the read loop, in the ASGI task.
 
-Frames go straight to the socket (``wire.Socket.write_now``: pre-framed bytes, no await)
-while nothing is queued and the transport has room. Otherwise they wait in a queue that
-a writer task drains; the queue and the task exist only while frames wait, and a queue
-at its bound sheds the session (4008). An idle session is the ASGI task alone.
+The frames a session gets in one loop iteration (a batch's acks, a hub flush's events)
+go to the socket as one write at the end of it (``wire.Socket.write_now``: pre-framed
+bytes, no await, one syscall) while nothing is queued and the transport has room.
+Otherwise they wait in a queue that a writer task drains; the queue and the task exist
+only while frames wait, and a queue at its bound sheds the session (4008). An idle
+session is the ASGI task alone.
 
 Close codes: 4000 idle, 4001 unauthorized, 4002 signed out, 4008 too slow (resume);
 the ASGI server closes with 1012 when it restarts. See docs/protocol.md.
@@ -55,15 +57,16 @@ PIPELINE_MAX = 32
 
 class Session:
     __slots__ = (
+        "_batch",
         "_fills",
         "_graces",
         "_heard",
         "_idle",
         "_inflight",
         "_last_active_at",
+        "_reading",
         "_room",
         "_tails",
-        "_waiting",
         "_writer",
         "buffer",
         "closing",
@@ -71,6 +74,7 @@ class Session:
         "held",
         "hub",
         "limit",
+        "loop",
         "out",
         "session_id",
         "sock",
@@ -87,7 +91,10 @@ class Session:
         self.user_id = UserId(0)
         self.device_id = DeviceId(0)
         self.limit = svc.settings.session_queue_frames
+        # Kept: asyncio.get_running_loop() costs a getpid() syscall on every call (3.11).
+        self.loop = asyncio.get_running_loop()
         self.out: deque[Outbound] | None = None  # frames waiting for the writer (None: none)
+        self._batch: list[Outbound] | None = None  # put this loop iteration, written at its end
         self.closing: tuple[int, str] | None = None
         # While catching up, live chat events wait here so none is lost or sent twice.
         self.buffer: list[tuple[Envelope, Outbound | None]] | None = None
@@ -100,7 +107,8 @@ class Session:
         # Per chat whose fill waits out GAP_GRACE_S: resolved early once the gap closes.
         self._graces: dict[int, asyncio.Future[None]] | None = None
         self._writer: asyncio.Task[None] | None = None  # only while frames wait
-        self._waiting: asyncio.Timeout | None = None  # the read loop's, while it awaits a frame
+        # The read loop's task and its cancel count, while it awaits a frame.
+        self._reading: tuple[asyncio.Task[Any], int] | None = None
         self._last_active_at: int | None = None
         self._idle: asyncio.TimerHandle | None = None  # the idle check, while reading
         self._heard = 0.0  # loop time of the last frame read
@@ -256,17 +264,41 @@ class Session:
             del graces[chat]
 
     def put(self, text: Outbound) -> None:
+        """Send a frame after those put before it; one write per loop iteration."""
         if self.closing is not None:
             return
         out = self.out
         if out is None:
-            if self.sock.write_now(text):
-                return  # nothing queued before it: order holds
-            out = self.out = deque()
-        elif len(out) >= self.limit:
+            batch = self._batch
+            if batch is None:
+                self._batch = [text]
+                self.loop.call_soon(self.flush)
+            else:
+                batch.append(text)
+            return
+        if len(out) >= self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
             return
         out.append(text)
+        self._wake()
+
+    def flush(self) -> None:
+        """Write what was put this iteration at once; queue it if the socket is full.
+
+        Runs at the end of the iteration, or earlier from whoever put the last frame
+        (the hub, once it has routed what arrived)."""
+        batch, self._batch = self._batch, None
+        if not batch:
+            return  # shed meanwhile, or written by ``_close_socket``
+        out = self.out
+        if out is None:
+            if self.sock.write_now(batch[0] if len(batch) == 1 else Outbound.joined(batch)):
+                return  # nothing queued before it: order holds
+            out = self.out = deque()
+        if len(out) + len(batch) > self.limit:
+            self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
+            return
+        out.extend(batch)
         self._wake()
 
     def pending(self) -> int:
@@ -280,10 +312,11 @@ class Session:
             )
 
     def _stop_reading(self) -> None:
-        """Wake the read loop (it ends because ``closing`` is set)."""
-        waiting = self._waiting
-        if waiting is not None:
-            waiting.reschedule(0)
+        """Wake the read loop if it awaits a frame (it ends because ``closing`` is set)."""
+        reading = self._reading
+        if reading is not None:
+            self._reading = None
+            reading[0].cancel()
 
     def send(self, frame: dict[str, Any]) -> None:
         self.put(Outbound(orjson.dumps(frame)))
@@ -297,7 +330,7 @@ class Session:
             return
         self.closing = (code, reason)
         if code == CLOSE_TOO_SLOW:
-            self.out = None  # a slow reader does not get the backlog
+            self.out = self._batch = None  # a slow reader does not get the backlog
             if self._writer is not None:
                 # Its write may be stuck on a full socket: stop it, run() then closes.
                 self._writer.cancel()
@@ -449,6 +482,11 @@ class Session:
                 self._writer = None
 
     async def _close_socket(self, code: int, reason: str) -> None:
+        self.flush()  # frames put just before closing (an error, signed_out) go first
+        writer = self._writer
+        if writer is not None:
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(writer, 2.0)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.sock.close(code, reason), 2.0)
 
@@ -456,21 +494,25 @@ class Session:
         limit = self.svc.settings.max_frame_bytes
         sends = self.svc.sends
         loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
         self._heard = loop.time()
         self._idle = loop.call_later(self.svc.settings.idle_timeout_s, self._check_idle)
         try:
             while self.closing is None:
+                # close_soon() cancels the receive to end the loop (what asyncio.timeout
+                # does, without its object per frame). The idle limit is one timer per
+                # session (_check_idle), not one per frame (a timer costs ~15 µs to arm
+                # and cancel on uvloop).
+                reading = self._reading = (task, task.cancelling())
                 try:
-                    # A timeout that never fires by itself: close_soon() reschedules it to
-                    # now to end the loop. The idle limit is one timer per session
-                    # (_check_idle), not one per frame (a timer costs ~15 µs to arm and
-                    # cancel on uvloop).
-                    async with asyncio.timeout(None) as self._waiting:
-                        raw = await self.sock.receive()
-                except TimeoutError:
-                    return
+                    raw = await self.sock.receive()
+                except asyncio.CancelledError:
+                    if self._reading is None and task.uncancel() <= reading[1]:
+                        return  # woken by close_soon, not cancelled from outside
+                    raise
                 finally:
-                    self._waiting = None
+                    self._reading = None
                 if raw["type"] == "websocket.disconnect":
                     self.sock.closed = True
                     return
@@ -507,6 +549,13 @@ class Session:
         except orjson.JSONDecodeError:
             self._reply(_error(None, LianxinError(Code.bad_frame, "frames are JSON objects")))
             return
+        if sends is not None:
+            plain = frames.plain_send(decoded)  # the usual frame, without pydantic
+            if plain is not None:
+                if len(self._inflight) >= PIPELINE_MAX:
+                    await self._settle(PIPELINE_MAX - 1)
+                self._pipeline(sends, plain)
+                return
         rid = decoded.get("r") if isinstance(decoded, dict) else None
         try:
             frame = frames.parse(decoded)
@@ -516,7 +565,7 @@ class Session:
         if sends is not None and type(frame) is frames.Send and _plain(frame):
             if len(self._inflight) >= PIPELINE_MAX:
                 await self._settle(PIPELINE_MAX - 1)
-            self._pipeline(sends, frame)
+            self._pipeline(sends, frames.PlainSend(frame.r, frame.chat, frame.id, frame.text))
             return
         if self._inflight:  # any other frame waits for the sends before it
             await self._settle(0)
@@ -534,7 +583,7 @@ class Session:
 
     # -- pipelined sends ---------------------------------------------------------------------
 
-    def _pipeline(self, sends: SendBatcher, frame: frames.Send) -> None:
+    def _pipeline(self, sends: SendBatcher, frame: frames.PlainSend) -> None:
         """Hand a send to the batcher and go on reading; its ack goes out in turn."""
         slot: list[Any] = [frame.r, None]
         self._inflight.append(slot)
@@ -562,7 +611,7 @@ class Session:
     async def _settle(self, most: int) -> None:
         """Wait until at most ``most`` pipelined sends are unanswered."""
         while len(self._inflight) > most:
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = self.loop.create_future()
             self._room = (most, waiter)
             try:
                 await waiter

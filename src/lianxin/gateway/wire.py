@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
-from websockets.frames import Frame, Opcode
-
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
@@ -26,7 +24,8 @@ class Outbound:
     """One text frame: the JSON, and its WebSocket bytes built once for all recipients.
 
     ``Outbound.joined`` is several frames as one write (one syscall per recipient for a
-    run of a chat's events); ``parts`` keeps them apart for a plain ``websocket.send``.
+    run of a chat's events, or for what a session got in one loop iteration); ``parts``
+    keeps them apart, in order, for a plain ``websocket.send``.
     """
 
     __slots__ = ("_framed", "json", "parts")
@@ -40,21 +39,37 @@ class Outbound:
     def joined(cls, parts: list[Outbound]) -> Outbound:
         out = cls(b"")
         out._framed = b"".join([part.framed for part in parts])
-        out.parts = tuple(parts)
+        out.parts = tuple(frame for part in parts for frame in part.parts or (part,))
         return out
 
     @property
     def framed(self) -> bytes:
         framed = self._framed
         if framed is None:
-            # A server's frames are unmasked; no extension is negotiated (no deflate).
-            framed = self._framed = Frame(Opcode.TEXT, self.json).serialize(mask=False)
+            framed = self._framed = _text_frame(self.json)
         return framed
 
     def __repr__(self) -> str:
         if self.parts is not None:
             return f"Outbound.joined({list(self.parts)!r})"
         return f"Outbound({self.json!r})"
+
+
+def _text_frame(payload: bytes) -> bytes:
+    """What ``Frame(Opcode.TEXT, payload).serialize(mask=False)`` returns, built directly.
+
+    A server's frames are unmasked and no extension is negotiated (no deflate), so the
+    header is FIN + opcode, then the length in 7, 7+16 or 7+64 bits (RFC 6455 5.2).
+    """
+    n = len(payload)
+    if n < 126:
+        return _SHORT[n] + payload
+    if n < 65536:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
+
+
+_SHORT = [bytes((0x81, n)) for n in range(126)]
 
 
 class Direct(Protocol):
