@@ -15,7 +15,6 @@ import itertools
 import random
 import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -103,6 +102,11 @@ class Connection:
         ``on_event`` receives each ``ev`` / ``evs`` frame as it is read, instead of the
         ``events`` queue (a client with many sockets saves a queue hand-off and a task
         switch per event); it must not block. Other frames still go to ``events``.
+
+        In ``events``, the ``evs`` pages of a resume's catch-up come as they are; a page
+        after ``synced`` (a gap in live delivery, filled from the database) comes as its
+        ``ev`` events, one by one, so waiting for a live event does not depend on how it
+        travelled.
         """
         self.urls = [url] if isinstance(url, str) else list(url)
         if not self.urls:
@@ -117,7 +121,6 @@ class Connection:
         self.proxy = proxy
         self.on_event = on_event
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._unpacked: deque[dict[str, Any]] = deque()  # rest of a page wait_for looked into
         self.welcome: dict[str, Any] = {}
         self.close_code: int | None = None
         self._ws: ClientConnection | None = None
@@ -314,6 +317,12 @@ class Connection:
             fut.set_result(frame)
         elif self.on_event is not None and (kind == "ev" or kind == "evs"):
             self.on_event(frame)
+        elif kind == "evs" and self._synced.is_set():
+            # After synced a page is a gap in live delivery filled from the database (e.g.
+            # a send just as the route to a new group went live on this node): its events
+            # are queued one by one, as if live, so the application sees one shape.
+            for event in frame["events"]:
+                self.events.put_nowait(event)
         else:
             self.events.put_nowait(frame)
 
@@ -390,44 +399,29 @@ class Connection:
         return await self.request({"t": "ping"})
 
     async def next_event(self, timeout: float = 10.0) -> dict[str, Any]:
-        if self._unpacked:
-            return self._unpacked.popleft()
         return await asyncio.wait_for(self.events.get(), timeout)
 
     async def wait_for(
         self, match: Callable[[dict[str, Any]], bool], timeout: float = 10.0
     ) -> dict[str, Any]:
-        """The next frame that matches, dropping the others before it.
-
-        An ``evs`` page that does not match as a whole is looked into: a chat event can
-        arrive live (``ev``) or in a page (a catch-up, or a gap filled from the database,
-        e.g. a message sent just as the route to a new group went live on this node), and
-        a caller waiting for the event should not have to care which. The page's events
-        after the one that matched are kept for the next wait, in order."""
+        """The next event that matches, dropping the others before it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            frame = await self.next_event(max(0.0, deadline - loop.time()))
+            frame = await asyncio.wait_for(self.events.get(), max(0.0, deadline - loop.time()))
             if match(frame):
                 return frame
-            if frame.get("t") == "evs":
-                events = frame["events"]
-                for i, event in enumerate(events):
-                    if match(event):
-                        self._unpacked.extendleft(reversed(events[i + 1 :]))
-                        return dict(event)
 
     def drain(self) -> list[dict[str, Any]]:
         """Every event queued so far, without waiting."""
-        out = list(self._unpacked)
-        self._unpacked.clear()
+        out = []
         while not self.events.empty():
             out.append(self.events.get_nowait())
         return out
 
     async def iter_events(self) -> AsyncIterator[dict[str, Any]]:
         while True:
-            frame = self._unpacked.popleft() if self._unpacked else await self.events.get()
+            frame = await self.events.get()
             yield frame
             if frame.get("t") == "closed":
                 return
