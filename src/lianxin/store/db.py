@@ -304,7 +304,7 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         # A writer takes SQLite's write lock up front: a read transaction that later
         # writes could otherwise fail with SQLITE_BUSY when another process wrote first.
         if conn.get_execution_options().get(_WRITER, False):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            sqlite_inline.begin_immediate(conn.connection.dbapi_connection)  # type: ignore[arg-type]
             return
         # A read scope's ``Hot`` statements may have begun the transaction on sqlite3
         # already; SQLAlchemy then joins it. A plain BEGIN never waits: straight to sqlite3.

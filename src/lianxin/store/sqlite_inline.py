@@ -7,7 +7,7 @@ microseconds, so this dialect runs the standard ``sqlite3`` driver inline, on th
 loop. Only what can block for long goes to a thread, so the loop keeps serving sockets
 meanwhile: ``COMMIT`` (the fsync), and ``BEGIN IMMEDIATE`` when another process holds
 SQLite's write lock. That lock is free almost always (the server is the only writer), so
-``BEGIN IMMEDIATE`` is first tried on the loop without waiting; each thread round trip
+``begin_immediate`` first tries it on the loop without waiting: each thread round trip
 costs two thread wake-ups, which at a low message rate were a large part of a send.
 """
 
@@ -35,27 +35,26 @@ def _may_block(call: Any, *args: Any) -> Any:
     return call(*args)
 
 
-def _lock_for_write(cur: sqlite3.Cursor, sql: str, parameters: Any) -> None:
-    """``BEGIN IMMEDIATE``: inline if the write lock is free, else wait in a thread."""
+def begin_immediate(raw: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE`` on ``raw``: at once if SQLite's write lock is free, else in a
+    thread that waits for it up to the busy timeout (from a greenlet: ``Connection``
+    events run in one)."""
     run = sqlite3.Cursor.execute  # the plain driver's: no greenlet hand-off for these
-    pragma = sqlite3.Cursor(cur.connection)  # keeps ``cur`` free of the PRAGMAs' rows
-    run(pragma, "PRAGMA busy_timeout=0")
+    cur = sqlite3.Cursor(raw)
+    run(cur, "PRAGMA busy_timeout=0")
     try:
-        run(cur, sql, parameters)
+        run(cur, "BEGIN IMMEDIATE")
         return
     except sqlite3.OperationalError as exc:
         if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # extended codes too
             raise
     finally:
-        run(pragma, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}").close()
-    _may_block(run, cur, sql, parameters)
+        run(cur, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}").close()
+    _may_block(run, sqlite3.Cursor(raw), "BEGIN IMMEDIATE")
 
 
 class _Cursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
-        if sql.startswith("BEGIN IMMEDIATE"):
-            _lock_for_write(self, sql, parameters)
-            return self
         if in_greenlet():
             await_(_ready())
         super().execute(sql, parameters)
