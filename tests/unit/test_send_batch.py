@@ -3,6 +3,7 @@ and SendBatcher storing a batch of sends with one commit, in arrival order per c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from lianxin.actions import contacts
+from lianxin.actions import contacts, send_batch
 from lianxin.actions.accounts import Identity, do_create_user
 from lianxin.actions.messages import Sent, do_send
 from lianxin.actions.send_batch import SendBatcher
@@ -182,3 +183,60 @@ async def test_a_failed_batch_is_retried_one_send_at_a_time(
     ]
     seqs = [sent.event["seq"] for _, sent, _ in outcomes if sent is not None]
     assert seqs == [before + 1, before + 2, before + 3]  # no seq of the failed batch was kept
+
+
+def count_commits(svc: Services) -> list[int]:
+    commits = [0]
+
+    @event.listens_for(svc.db.engine.sync_engine, "commit")
+    def _count(_conn: object) -> None:
+        commits[0] += 1
+
+    return commits
+
+
+@pytest.mark.parametrize("svc", ["sqlite"], indirect=True)  # the batcher: SQLite only
+async def test_sends_arriving_within_the_gather_window_share_one_commit(
+    svc: Services,
+) -> None:
+    a, b, c = await users(svc, 3)
+    ab, ac = await friends(svc, a, b), await friends(svc, a, c)
+    batcher = SendBatcher(svc)
+    commits = count_commits(svc)
+    acked: list[str] = []
+    for i, (me, chat) in enumerate([(a, ab), (b, ab), (c, ac)]):
+        cid = f"g{i}"
+        batcher.submit(
+            me,
+            chat,
+            client_id=cid,
+            text=cid,
+            session_id=None,
+            done=lambda sent, error, cid=cid: acked.append(cid) if sent else None,
+        )
+        await asyncio.sleep(send_batch.GATHER_S / 10)  # apart, but within the window
+    assert batcher._task is not None
+    await batcher._task
+    assert acked == ["g0", "g1", "g2"]
+    assert commits[0] == 1
+
+
+@pytest.mark.parametrize("svc", ["sqlite"], indirect=True)  # the batcher: SQLite only
+async def test_a_full_batch_does_not_wait(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = await users(svc, 2)
+    chat = await friends(svc, a, b)
+    monkeypatch.setattr(send_batch, "GATHER_S", 60.0)  # a wait would time out below
+    batcher = SendBatcher(svc)
+    acked: list[str] = []
+    for i in range(send_batch.GATHER_FULL):
+        batcher.submit(
+            a,
+            chat,
+            client_id=f"f{i}",
+            text="x",
+            session_id=None,
+            done=lambda sent, error, i=i: acked.append(f"f{i}") if sent else None,
+        )
+    assert batcher._task is not None
+    await asyncio.wait_for(batcher._task, 10)
+    assert len(acked) == send_batch.GATHER_FULL

@@ -14,6 +14,14 @@ goes through ``do_send`` after the batch, in arrival order, together with the se
 after it in the same chat, so each chat's seqs follow the order its sends arrived in.
 Outcomes are reported after the batch's commit (nothing is acked before it is durable),
 events are published in seq order. Only one batch is open at a time.
+
+A batch of fewer than ``GATHER_FULL`` sends first waits ``GATHER_S`` for more. Below
+saturation a batch otherwise holds one or two sends, and its commit (a thread round trip
+and the fsync) wakes the server's threads a few times: on the 2-core VM we measure on,
+each wake-up of an idle thread costs tens of microseconds of CPU and the code after it
+runs slower, so at 500 to 3,000 sends/s a message cost 3 to 5 times its saturated CPU
+(docs/performance.md, sixth round). At saturation, when that many already wait, the
+batch is stored at once.
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ from lianxin.store import chats as store
 log = logging.getLogger(__name__)
 
 Done = Callable[[Sent | None, LianxinError | None], None]
+
+GATHER_S = 0.002  # how long a small batch waits for more sends before it is stored
+GATHER_FULL = 64  # sends that make a batch worth storing at once
 
 
 @dataclass(slots=True)
@@ -94,6 +105,8 @@ class SendBatcher:
     async def _run(self) -> None:
         try:
             while self.pending:
+                if len(self.pending) < GATHER_FULL:
+                    await asyncio.sleep(GATHER_S)
                 await self._flush()
         finally:
             self._task = None

@@ -6,7 +6,8 @@ each scope runs inside a SAVEPOINT of the batch's transaction, so a scope that f
 undoes only its own writes, and leaving the scope waits until the whole batch has
 committed. One fsync then covers every write that queued meanwhile, instead of one
 fsync per message. PostgreSQL takes row locks instead and commits each scope itself.
-SQLite statements run inline on the event loop (``sqlite_inline``), commits in a thread.
+SQLite statements run inline on the event loop (``sqlite_inline``), commits in a thread;
+every batch writes on one connection that stays checked out between batches.
 
 On PostgreSQL every statement is a round trip, so scopes add none of their own: read
 scopes run in autocommit (under READ COMMITTED each statement takes its own snapshot
@@ -124,6 +125,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._batch: _Batch | None = None
         self._committers: set[asyncio.Task[None]] = set()
+        self._writer: AsyncConnection | None = None  # SQLite: see ``_connect_writer``
+        self._writer_raw: Any = None
         self._readers: list[AsyncConnection] = []
         if self.is_sqlite:
             _configure_sqlite(self.engine, sqlite_synchronous)
@@ -209,18 +212,28 @@ class Database:
         Scopes that queued before the committer join this batch; later ones wait for
         the commit and start the next batch, so a batch never grows without bound.
         """
-        conn = await (await self.engine.connect()).execution_options(**{_WRITER: True})
+        conn = self._writer or await self._connect_writer()
         try:
-            await conn.begin()  # BEGIN IMMEDIATE: fails if another process holds the lock
+            await conn.begin()  # BEGIN IMMEDIATE (``_on_begin``)
         except BaseException:
+            self._writer = None
             await conn.close()
             raise
-        batch = self._batch = _Batch(conn, (await conn.get_raw_connection()).dbapi_connection)
+        batch = self._batch = _Batch(conn, self._writer_raw)
         hot.note_writer(conn, batch.raw)
         task = asyncio.create_task(self._commit(batch))
         self._committers.add(task)
         task.add_done_callback(self._committers.discard)
         return batch
+
+    async def _connect_writer(self) -> AsyncConnection:
+        """The connection every batch writes on, kept between batches: at a low rate
+        most batches hold one send, and a pool checkout, its return (a ROLLBACK) and
+        SQLAlchemy's connection setup cost as much as the send's own statements."""
+        conn = await (await self.engine.connect()).execution_options(**{_WRITER: True})
+        self._writer_raw = (await conn.get_raw_connection()).dbapi_connection
+        self._writer = conn
+        return conn
 
     async def _commit(self, batch: _Batch) -> None:
         async with self._write_lock:
@@ -237,9 +250,11 @@ class Database:
                 for waiter in batch.waiters:
                     if not waiter.done():
                         waiter.set_exception(exc)
-                await batch.conn.rollback()
-            finally:
-                await batch.conn.close()
+                self._writer = None  # the next batch starts on a fresh connection
+                try:
+                    await batch.conn.rollback()
+                finally:
+                    await batch.conn.close()
 
     async def close(self) -> None:
         readers, self._readers = self._readers, []
@@ -247,6 +262,9 @@ class Database:
             await conn.close()
         if self._committers:
             await asyncio.gather(*self._committers, return_exceptions=True)
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer.close()
         await self.engine.dispose()
 
 
@@ -278,7 +296,7 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={sqlite_inline.BUSY_TIMEOUT_MS}")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -286,7 +304,7 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         # A writer takes SQLite's write lock up front: a read transaction that later
         # writes could otherwise fail with SQLITE_BUSY when another process wrote first.
         if conn.get_execution_options().get(_WRITER, False):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            sqlite_inline.begin_immediate(conn.connection.dbapi_connection)  # type: ignore[arg-type]
             return
         # A read scope's ``Hot`` statements may have begun the transaction on sqlite3
         # already; SQLAlchemy then joins it. A plain BEGIN never waits: straight to sqlite3.

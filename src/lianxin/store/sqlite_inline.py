@@ -5,8 +5,10 @@ thread and back: about four round trips per statement, which the send-path profi
 showed as the largest single cost of a message. SQLite answers an indexed query in
 microseconds, so this dialect runs the standard ``sqlite3`` driver inline, on the event
 loop. Only what can block for long goes to a thread, so the loop keeps serving sockets
-meanwhile: ``BEGIN IMMEDIATE`` (it may wait for another process's write lock) and
-``COMMIT`` (the fsync).
+meanwhile: ``COMMIT`` (the fsync), and ``BEGIN IMMEDIATE`` when another process holds
+SQLite's write lock. That lock is free almost always (the server is the only writer), so
+``begin_immediate`` first tries it on the loop without waiting: each thread round trip
+costs two thread wake-ups, which at a low message rate were a large part of a send.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
+BUSY_TIMEOUT_MS = 10_000  # how long a connection waits for a lock another one holds
+
 
 async def _ready() -> None:
     """An awaitable that is done at once: tells SQLAlchemy's async layer we were async."""
@@ -31,11 +35,26 @@ def _may_block(call: Any, *args: Any) -> Any:
     return call(*args)
 
 
+def begin_immediate(raw: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE`` on ``raw``: at once if SQLite's write lock is free, else in a
+    thread that waits for it up to the busy timeout (from a greenlet: ``Connection``
+    events run in one)."""
+    run = sqlite3.Cursor.execute  # the plain driver's: no greenlet hand-off for these
+    cur = sqlite3.Cursor(raw)
+    run(cur, "PRAGMA busy_timeout=0")
+    try:
+        run(cur, "BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # extended codes too
+            raise
+    finally:
+        run(cur, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}").close()
+    _may_block(run, sqlite3.Cursor(raw), "BEGIN IMMEDIATE")
+
+
 class _Cursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
-        if sql.startswith("BEGIN IMMEDIATE"):
-            _may_block(super().execute, sql, parameters)
-            return self
         if in_greenlet():
             await_(_ready())
         super().execute(sql, parameters)
