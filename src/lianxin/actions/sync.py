@@ -104,16 +104,20 @@ async def do_sync(
                     plan.catchups.append(CatchUp(m.chat_id, cut, top, gap=(start, cut + 1)))
                 else:
                     plan.catchups.append(CatchUp(m.chat_id, start, top))
-        chat_list = await chat_actions.summaries(conn, me.user_id, changed)
-        me_row = await accounts_store.get_user(conn, me.user_id)
         friend_rows = await contacts_store.friend_rows(conn, me.user_id, since)
         all_friends = await contacts_store.friend_ids(conn, me.user_id)
-        users = await accounts_store.get_users(
-            conn, [f.friend_id for f in friend_rows] + all_friends
-        )
         requests = await contacts_store.requests_for(conn, me.user_id, since)
-        req_users = await accounts_store.get_users(
-            conn, [r.from_id for r in requests] + [r.to_id for r in requests]
+        # One read for every user the frame shows: me, friends, both sides of requests
+        # (and the chat list's direct peers, who are mostly friends).
+        users = await accounts_store.get_users(
+            conn,
+            [me.user_id, *(f.friend_id for f in friend_rows), *all_friends]
+            + [r.from_id for r in requests]
+            + [r.to_id for r in requests],
+        )
+        me_row = users.get(me.user_id)
+        chat_list = await chat_actions.summaries(
+            conn, me.user_id, changed, chats=chat_rows, users=users
         )
         hidden = (
             await chats_store.hidden_since(conn, me.user_id, since) if since is not None else []
@@ -149,8 +153,7 @@ async def do_sync(
         "friends": friends,
         "profiles": profile_updates,
         "requests": [
-            {**views.request(r), "user": views.public_user(req_users[other[r.id]])}
-            for r in requests
+            {**views.request(r), "user": views.public_user(users[other[r.id]])} for r in requests
         ],
         "hidden": [{"chat": h.chat_id, "seq": h.seq} for h in hidden],
         "blocked": blocked,  # the whole (short) list: devices replace theirs
