@@ -457,6 +457,29 @@ async def test_presence_follows_last_seen_setting(server: ServerThread, closing:
     assert offline[1] == {"user": uid(carol), "online": False, "last_seen": None}
 
 
+async def test_coming_online_tells_friends_once_and_never_across_a_block(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    """The first session's sync tells the friends who may see it; a second session of the
+    same user tells no one, and a block either way hides it."""
+    alice, bob, carol, dave = await users(server, closing, "Alice", "Bob", "Carol", "Dave")
+    for friend in (bob, carol, dave):
+        await befriend(alice, friend)
+    await alice.block(uid(carol))  # alice blocked carol
+    await dave.block(uid(alice))  # dave blocked alice
+    b, c, d = await bob.connect(), await carol.connect(), await dave.connect()
+    closing += [b, c, d]
+    a1 = await alice.connect()
+    closing.append(a1)
+    online = is_t("presence", user=uid(alice), online=True)
+    assert sum(map(online, await barrier(bob, b))) == 1
+    a2 = await alice.connect()
+    closing.append(a2)
+    assert not any(map(online, await barrier(bob, b)))
+    assert not any(map(online, await barrier(carol, c)))
+    assert not any(map(online, await barrier(dave, d)))
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2**63, -(2**63) - 1, 2**64])
 async def test_out_of_range_ids_are_bad_requests(
     server: ServerThread, closing: list[Any], bad: int

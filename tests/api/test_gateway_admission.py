@@ -31,13 +31,13 @@ async def test_many_hellos_at_once_all_resume_within_the_admission_limit(
     running = peak = 0
     do_sync = sync.do_sync
 
-    async def counted(*args: Any) -> sync.SyncPlan:
+    async def counted(*args: Any, **kwargs: Any) -> sync.SyncPlan:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
         try:
             await asyncio.sleep(0.005)  # let the other hellos in, if they may
-            return await do_sync(*args)
+            return await do_sync(*args, **kwargs)
         finally:
             running -= 1
 

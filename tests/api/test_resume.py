@@ -189,6 +189,25 @@ async def test_state_changes_while_offline_sync_by_token(
     assert sync["hidden"] == [{"chat": chat, "seq": 2}]
 
 
+async def test_sync_shows_peers_and_requesters_who_are_not_friends(
+    server: ServerThread, closing: list[Any]
+) -> None:
+    """The sync reads its users once (me, friends, requests) and the chat list reads only
+    the peers missing from them: an ex-friend's direct chat still shows its peer."""
+    alice, bob, carol = [await server.signup(n) for n in ("Alice", "Bob", "Carol")]
+    closing += [alice, bob, carol]
+    chat = await befriend(alice, bob)
+    await alice.remove_friend(uid(bob))
+    req = await carol.send_friend_request(uid(bob), "hey")
+    _b, frames = await reconnect(bob, SyncState(), closing)
+    sync = next(f for f in frames if f["t"] == "sync")
+    assert uid(alice) not in [f["id"] for f in sync["friends"] if f["active"]]
+    [entry] = [c for c in sync["chats"] if c["id"] == chat]
+    assert (entry["peer"]["id"], entry["title"]) == (uid(alice), "Alice")
+    assert [(r["id"], r["user"]["id"]) for r in sync["requests"]] == [(req["id"], uid(carol))]
+    assert sync["me"]["id"] == uid(bob)
+
+
 async def test_events_sent_during_catch_up_are_neither_lost_nor_doubled(
     server: ServerThread, closing: list[Any]
 ) -> None:

@@ -7,7 +7,7 @@ event (so devices that were offline replay it in order), then published after co
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -178,17 +178,30 @@ async def _names(conn: AsyncConnection, ids: Iterable[int]) -> dict[str, str]:
 
 
 async def summaries(
-    conn: AsyncConnection, user_id: int, memberships: Sequence[Row[Any]]
+    conn: AsyncConnection,
+    user_id: int,
+    memberships: Sequence[Row[Any]],
+    *,
+    chats: Mapping[int, Row[Any]] | None = None,
+    users: Mapping[int, Row[Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Chat-list entries for these memberships of one user, in chat-list order."""
+    """Chat-list entries for these memberships of one user, in chat-list order.
+
+    ``chats`` (holding every membership's chat) and ``users``: rows the caller read in
+    the same scope (a sync), not read again; users missing from ``users`` are read.
+    """
     if not memberships:
         return []
-    chat_rows = await store.get_chats(conn, [m.chat_id for m in memberships])
+    chat_rows = (
+        chats
+        if chats is not None
+        else await store.get_chats(conn, [m.chat_id for m in memberships])
+    )
     direct_ids = [m.chat_id for m in memberships if chat_rows[m.chat_id].kind == "direct"]
     peers = await store.direct_peers(conn, direct_ids, user_id)
-    peer_users = await accounts_store.get_users(
-        conn, [user_id, *(p.user_id for p in peers.values())]
-    )
+    known = users or {}
+    missing = [u for u in [user_id, *(p.user_id for p in peers.values())] if u not in known]
+    peer_users = {**known, **await accounts_store.get_users(conn, missing)} if missing else known
     my_receipts = user_id in peer_users and bool(peer_users[user_id].read_receipts)
     unread = await store.unread_counts(conn, user_id)
     tops = {

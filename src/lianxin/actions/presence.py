@@ -19,14 +19,24 @@ from lianxin.store import accounts as accounts_store
 from lianxin.store import contacts as contacts_store
 
 
-async def _visible(conn: AsyncConnection, viewer: int, targets: list[Row[Any]]) -> set[int]:
+async def _hidden_from(conn: AsyncConnection, user_id: int) -> set[int]:
+    """Users on either side of a block with this one: presence never crosses a block."""
+    hidden = set(await contacts_store.blocked_ids(conn, user_id))
+    hidden.update(await contacts_store.blocker_ids(conn, user_id))
+    return hidden
+
+
+async def _visible(
+    conn: AsyncConnection, viewer: int, targets: list[Row[Any]], hidden: set[int] | None
+) -> set[int]:
     """Whose presence ``viewer`` may see: not across a block either way, and as each
-    user's setting says. Three queries for any number of users: every sync asks this
-    for all of the device's friends."""
+    user's setting says. At most three queries for any number of users (none for
+    ``hidden``, :func:`_hidden_from` of the viewer, when the caller read it): every sync asks this for all of the device's
+    friends."""
     if not targets:
         return set()
-    hidden = set(await contacts_store.blocked_ids(conn, viewer))
-    hidden.update(await contacts_store.blocker_ids(conn, viewer))
+    if hidden is None:
+        hidden = await _hidden_from(conn, viewer)
     ask = [t.id for t in targets if t.last_seen_visibility == "friends" and t.id not in hidden]
     befriended = await contacts_store.friended_by(conn, viewer, ask) if ask else set()
     out = set()
@@ -42,23 +52,31 @@ async def _visible(conn: AsyncConnection, viewer: int, targets: list[Row[Any]]) 
     return out
 
 
-async def _watchers(conn: AsyncConnection, user: Row[Any]) -> list[int]:
-    """Friends who may see this user's presence (a block either way hides it, as in _visible)."""
+def watchers(user: Row[Any], friend_ids: list[int], hidden: set[int]) -> list[int]:
+    """Friends who may see this user's presence (a block either way hides it, as in
+    _visible); ``hidden`` is :func:`hidden_from` of the user."""
     if user.last_seen_visibility == "nobody":
         return []
-    hidden = set(await contacts_store.blocked_ids(conn, user.id))
-    hidden.update(await contacts_store.blocker_ids(conn, user.id))
-    return [f for f in await contacts_store.friend_ids(conn, user.id) if f not in hidden]
+    return [f for f in friend_ids if f not in hidden]
 
 
-async def do_session_online(svc: Services, user_id: int, session_id: str) -> None:
-    if not await svc.bus.presence_add(user_id, session_id):
-        return
-    async with svc.db.read() as conn:
-        user = await accounts_store.get_user(conn, user_id)
-        watchers = await _watchers(conn, user) if user is not None else []
+async def _watchers(conn: AsyncConnection, user: Row[Any]) -> list[int]:
+    if user.last_seen_visibility == "nobody":
+        return []
+    friend_ids = await contacts_store.friend_ids(conn, user.id)
+    return watchers(user, friend_ids, await _hidden_from(conn, user.id))
+
+
+async def came_online(svc: Services, user_id: int, session_id: str) -> bool:
+    """Count a new session of the user; True if it is their first (online now), when its
+    sync reads the friends to tell (:func:`watchers`) and :func:`announce_online` tells
+    them: a resume then reads the database once, not once more for presence."""
+    return await svc.bus.presence_add(user_id, session_id)
+
+
+async def announce_online(svc: Services, user_id: int, watcher_ids: list[int]) -> None:
     frame = {"t": "presence", "user": user_id, "online": True, "last_seen": None}
-    await publish.to_users(svc.bus, watchers, frame)
+    await publish.to_users(svc.bus, watcher_ids, frame)
 
 
 async def do_session_offline(svc: Services, user_id: int, session_id: str) -> None:
@@ -92,12 +110,21 @@ class Seen:
         return _presence(self.ids, self.users, self.visible, await svc.bus.online(self.visible))
 
 
-async def read_presence(conn: AsyncConnection, me: Identity, user_ids: list[int]) -> Seen:
+async def read_presence(
+    conn: AsyncConnection,
+    me: Identity,
+    user_ids: list[int],
+    *,
+    users: dict[int, Row[Any]] | None = None,
+    hidden: set[int] | None = None,
+) -> Seen:
     """The database half of :func:`access_presence`, in the caller's read scope (a sync
-    reads it in the same snapshot as the rest of its frame)."""
+    reads it in the same snapshot as the rest of its frame, and passes what it read
+    already: ``users`` rows holding these ids, :func:`hidden_from` of ``me``)."""
     ids = list(dict.fromkeys(user_ids))[:500]
-    users = await accounts_store.get_users(conn, ids)
-    visible = await _visible(conn, me.user_id, [users[u] for u in ids if u in users])
+    if users is None:
+        users = await accounts_store.get_users(conn, ids)
+    visible = await _visible(conn, me.user_id, [users[u] for u in ids if u in users], hidden)
     return Seen(ids, users, visible)
 
 

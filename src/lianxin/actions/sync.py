@@ -21,9 +21,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lianxin.actions import chats as chat_actions
-from lianxin.actions import media_messages, reactions, views
+from lianxin.actions import media_messages, presence, reactions, views
 from lianxin.actions.accounts import Identity
-from lianxin.actions.presence import read_presence
 from lianxin.errors import Code, LianxinError
 from lianxin.services import Services
 from lianxin.store import accounts as accounts_store
@@ -64,7 +63,20 @@ def check_seqs(raw: Any) -> dict[int, int]:
         raise LianxinError(Code.bad_frame, "seqs is an object of chat id -> last seq") from exc
 
 
-async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int, int]) -> SyncPlan:
+async def do_sync(
+    svc: Services,
+    me: Identity,
+    since: int | None,
+    seqs: dict[int, int],
+    *,
+    came_online: bool = False,
+) -> SyncPlan:
+    """The sync frame and catch-up for a device, read in one snapshot.
+
+    ``came_online``: the device's session is the user's first (``presence.came_online``),
+    so the friends who may see it are told, from the same reads (friends, blocks both
+    ways, the user's setting) instead of a read scope of their own.
+    """
     s = svc.settings
     token = svc.clock.now_ms() - OVERLAP_MS
     async with svc.db.read() as conn:
@@ -92,27 +104,36 @@ async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int
                     plan.catchups.append(CatchUp(m.chat_id, cut, top, gap=(start, cut + 1)))
                 else:
                     plan.catchups.append(CatchUp(m.chat_id, start, top))
-        chat_list = await chat_actions.summaries(conn, me.user_id, changed)
-        me_row = await accounts_store.get_user(conn, me.user_id)
         friend_rows = await contacts_store.friend_rows(conn, me.user_id, since)
         all_friends = await contacts_store.friend_ids(conn, me.user_id)
-        users = await accounts_store.get_users(
-            conn, [f.friend_id for f in friend_rows] + all_friends
-        )
         requests = await contacts_store.requests_for(conn, me.user_id, since)
-        req_users = await accounts_store.get_users(
-            conn, [r.from_id for r in requests] + [r.to_id for r in requests]
+        # One read for every user the frame shows: me, friends, both sides of requests
+        # (and the chat list's direct peers, who are mostly friends).
+        users = await accounts_store.get_users(
+            conn,
+            [me.user_id, *(f.friend_id for f in friend_rows), *all_friends]
+            + [r.from_id for r in requests]
+            + [r.to_id for r in requests],
+        )
+        me_row = users.get(me.user_id)
+        chat_list = await chat_actions.summaries(
+            conn, me.user_id, changed, chats=chat_rows, users=users
         )
         hidden = (
             await chats_store.hidden_since(conn, me.user_id, since) if since is not None else []
         )
         blocked = await contacts_store.blocked_ids(conn, me.user_id)
-        seen = await read_presence(conn, me, all_friends)
+        hidden_users = set(blocked)
+        hidden_users.update(await contacts_store.blocker_ids(conn, me.user_id))
+        seen = await presence.read_presence(conn, me, all_friends, users=users, hidden=hidden_users)
         # The catch-up in the same snapshot: every event up to each top is committed in
         # it, and one scope serves all of the device's chats.
         for item in plan.catchups:
             plan.pages.append(await _pages(conn, me, item, s.catchup_page))
     assert me_row is not None
+    if came_online:
+        watchers = presence.watchers(me_row, all_friends, hidden_users)
+        await presence.announce_online(svc, me.user_id, watchers)
     changed_friend_ids = {f.friend_id for f in friend_rows}
     profile_updates = [
         views.public_user(users[f])
@@ -132,8 +153,7 @@ async def do_sync(svc: Services, me: Identity, since: int | None, seqs: dict[int
         "friends": friends,
         "profiles": profile_updates,
         "requests": [
-            {**views.request(r), "user": views.public_user(req_users[other[r.id]])}
-            for r in requests
+            {**views.request(r), "user": views.public_user(users[other[r.id]])} for r in requests
         ],
         "hidden": [{"chat": h.chat_id, "seq": h.seq} for h in hidden],
         "blocked": blocked,  # the whole (short) list: devices replace theirs

@@ -355,14 +355,17 @@ class Session:
             # A reconnect storm: a few dozen resumes at a time, in arrival order, so each
             # finishes in a fraction of the storm instead of all of them at its end.
             async with self.hub.admission:
-                if not await self._welcome(hello):
+                welcome = await self._welcome(hello)
+                if welcome is None:
                     return
                 # Hold live events from the moment routing starts until caught up.
                 self.buffer = []
                 await self.hub.register(self, self._chat_ids)
                 registered = True
-                await presence.do_session_online(self.svc, self.user_id, self.session_id)
-                await self.resync(hello.r, hello.since, hello.seqs)
+                online = await presence.came_online(self.svc, self.user_id, self.session_id)
+                await self.resync(
+                    hello.r, hello.since, hello.seqs, came_online=online, welcome=welcome
+                )
             # After the resume: a due "last active" write waits for its commit (an fsync),
             # which the device's catch-up need not wait for.
             await accounts.do_touch_device(self.svc, self.identity, self._last_active_at)
@@ -408,18 +411,19 @@ class Session:
             frame = frame.model_copy(update={"token": header[7:]})
         return frame
 
-    async def _welcome(self, frame: frames.Hello) -> bool:
-        """Authenticate the hello's token and say welcome; False: refused and closing."""
+    async def _welcome(self, frame: frames.Hello) -> Outbound | None:
+        """Authenticate the hello's token; the welcome frame, which goes out with the sync
+        (one write), or None: refused and closing."""
         try:
             device = await accounts.authenticate_device(self.svc, frame.token)
         except LianxinError as exc:
             self.send(_error(frame.r, exc))
             self.close_soon(CLOSE_UNAUTHORIZED, "unauthorized")
-            return False
+            return None
         self.user_id, self.device_id = UserId(device.user_id), DeviceId(device.id)
         self._last_active_at = int(device.last_active_at)
         s = self.svc.settings
-        self.send(
+        return _frame(
             {
                 "t": "welcome",
                 "r": frame.r,
@@ -435,34 +439,57 @@ class Session:
                 },
             }
         )
-        return True
 
     async def _chat_ids(self) -> list[int]:
         async with self.svc.db.read() as conn:
             return await chats_store.chat_ids_of(conn, self.user_id)
 
-    async def resync(self, rid: Any, since: int | None, raw_seqs: dict[str, int] | None) -> None:
-        """Send what the device missed, then release the live events held meanwhile."""
+    async def resync(
+        self,
+        rid: Any,
+        since: int | None,
+        raw_seqs: dict[str, int] | None,
+        *,
+        came_online: bool = False,
+        welcome: Outbound | None = None,
+    ) -> None:
+        """Send what the device missed, then release the live events held meanwhile.
+
+        The welcome (at a hello), the sync frame, the catch-up and, when no live event
+        waited, ``synced`` go out as one write. ``came_online``: see ``sync.do_sync``.
+        """
         self.buffer = self.buffer if self.buffer is not None else []
+        parts = [] if welcome is None else [welcome]
         try:
-            plan = await sync.do_sync(self.svc, self.identity, since, sync.check_seqs(raw_seqs))
-            self.send({**plan.frame, "r": rid})
+            plan = await sync.do_sync(
+                self.svc, self.identity, since, sync.check_seqs(raw_seqs), came_online=came_online
+            )
+            parts.append(_frame({**plan.frame, "r": rid}))
             for item, pages in zip(plan.catchups, plan.pages, strict=True):
                 if item.gap is not None:
-                    self.send(
-                        {"t": "gap", "chat": item.chat, "after": item.gap[0], "before": item.gap[1]}
-                    )
+                    gap = {
+                        "t": "gap",
+                        "chat": item.chat,
+                        "after": item.gap[0],
+                        "before": item.gap[1],
+                    }
+                    parts.append(_frame(gap))
                 for events in pages:
-                    self.send({"t": "evs", "chat": item.chat, "events": events})
+                    parts.append(_frame({"t": "evs", "chat": item.chat, "events": events}))
             self.tops.update(plan.tops)
         finally:
             held, self.buffer = self.buffer, None
+        synced = _frame({"t": "synced", "r": rid})
+        tails, self._tails = self._tails, set()
+        if not held and not tails:
+            self.put(Outbound.joined([*parts, synced]))
+            return
+        self.put(Outbound.joined(parts))
         for env, text in held:
             self._live(env, text)  # drops what the catch-up sent; fills any gap after it
-        tails, self._tails = self._tails, set()
         for chat in tails:
             self.routed(chat)
-        self.send({"t": "synced", "r": rid})
+        self.put(synced)
 
     async def _write_loop(self) -> None:
         """Write the queued frames as the socket takes them; end once none wait."""
@@ -635,6 +662,10 @@ def _plain(frame: frames.Send) -> bool:
         and not frame.mentions
         and not frame.mention_all
     )
+
+
+def _frame(frame: dict[str, Any]) -> Outbound:
+    return Outbound(orjson.dumps(frame))
 
 
 def _error(rid: Any, exc: LianxinError) -> dict[str, Any]:

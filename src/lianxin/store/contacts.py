@@ -216,16 +216,22 @@ async def blocked_ids(conn: AsyncConnection, user_id: int) -> list[int]:
     return [int(x) for x in await _BLOCKED_IDS.scalars(conn, {"user_id": user_id})]
 
 
+_FRIENDED_BY = Hot(
+    select(friends.c.user_id).where(
+        friends.c.friend_id == bindparam("user_id"),
+        friends.c.user_id.in_(bindparam("among", expanding=True)),
+        friends.c.active,
+    )
+)
+
+
 async def friended_by(conn: AsyncConnection, user_id: int, among: Sequence[int]) -> set[int]:
-    """Which of ``among`` count ``user_id`` as an active friend (their side of it)."""
+    """Which of ``among`` count ``user_id`` as an active friend (their side of it).
+    Prebuilt: a sync asks it for the friends who show their presence to friends only."""
     out: set[int] = set()
     for i in range(0, len(among), 500):
-        stmt = select(friends.c.user_id).where(
-            friends.c.friend_id == user_id,
-            friends.c.user_id.in_(among[i : i + 500]),
-            friends.c.active,
-        )
-        out.update(int(x) for x in (await conn.execute(stmt)).scalars())
+        params = {"user_id": user_id, "among": list(among[i : i + 500])}
+        out.update(int(x) for x in await _FRIENDED_BY.scalars(conn, params))
     return out
 
 

@@ -1,0 +1,106 @@
+"""A resume's frames: welcome, sync, catch-up and synced in one write, held events between."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from lianxin.actions import sync
+from lianxin.events.envelope import Envelope
+from lianxin.gateway.session import Session
+from lianxin.gateway.wire import EXTENSION, Outbound, Socket
+from tests.harness import test_settings
+
+CHAT = 7
+
+
+class Wire:
+    """The server protocol's direct write path: records each write (one per syscall)."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def wire_paused(self) -> bool:
+        return False
+
+    def wire_write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    async def wire_drain(self) -> None:
+        return None
+
+
+class FakeServices:
+    settings = test_settings(Path("/nonexistent"))
+
+
+def make_session() -> tuple[Session, Wire]:
+    wire = Wire()
+
+    async def nothing() -> Any:
+        raise AssertionError
+
+    sock = Socket({"type": "websocket", "extensions": {EXTENSION: wire}}, nothing, nothing)
+    session = Session(sock, FakeServices(), hub=None)  # type: ignore[arg-type]
+    session.buffer = []  # as after a hello: live events are held until caught up
+    return session, wire
+
+
+def framed(*frames: dict[str, Any]) -> bytes:
+    return b"".join(Outbound(orjson.dumps(f)).framed for f in frames)
+
+
+def plan() -> sync.SyncPlan:
+    """A catch-up of seqs 1..3 in chat CHAT, in two pages."""
+    evs = [{"t": "ev", "chat": CHAT, "seq": s} for s in (1, 2, 3)]
+    return sync.SyncPlan(
+        frame={"t": "sync", "since": 1},
+        catchups=[sync.CatchUp(CHAT, 0, 3)],
+        pages=[[evs[:2], evs[2:]]],
+        tops={CHAT: 3},
+    )
+
+
+WELCOME = {"t": "welcome", "r": 1}
+SYNC = {"t": "sync", "since": 1, "r": 1}
+PAGES = (
+    {"t": "evs", "chat": CHAT, "events": [{"t": "ev", "chat": CHAT, "seq": s} for s in (1, 2)]},
+    {"t": "evs", "chat": CHAT, "events": [{"t": "ev", "chat": CHAT, "seq": 3}]},
+)
+SYNCED = {"t": "synced", "r": 1}
+
+
+async def test_a_resume_with_nothing_held_is_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, wire = make_session()
+
+    async def do_sync(*_: Any, **kwargs: Any) -> sync.SyncPlan:
+        assert kwargs == {"came_online": True}
+        return plan()
+
+    monkeypatch.setattr(sync, "do_sync", do_sync)
+    welcome = Outbound(orjson.dumps(WELCOME))
+    await session.resync(1, None, None, came_online=True, welcome=welcome)
+    assert wire.writes == [framed(WELCOME, SYNC, *PAGES, SYNCED)]
+    assert session.buffer is None and session.tops == {CHAT: 3}
+
+
+async def test_live_events_held_during_the_sync_go_out_between_catch_up_and_synced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session, wire = make_session()
+    live = {"t": "ev", "chat": CHAT, "seq": 4}
+
+    async def do_sync(*_: Any, **__: Any) -> sync.SyncPlan:
+        # Published while the sync read: seq 3 is in the catch-up too, seq 4 is not.
+        session.deliver(Envelope(frame=b"{}", chat=CHAT, seq=3), Outbound(b"{}"))
+        session.deliver(Envelope(frame=orjson.dumps(live), chat=CHAT, seq=4), framed_live)
+        return plan()
+
+    framed_live = Outbound(orjson.dumps(live))
+    monkeypatch.setattr(sync, "do_sync", do_sync)
+    await session.resync(1, None, None)
+    assert wire.writes == [framed(SYNC, *PAGES), framed(live), framed(SYNCED)]
+    assert session.tops == {CHAT: 4}
