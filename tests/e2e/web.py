@@ -81,6 +81,22 @@ def watch(page: Any) -> None:
     PAGES.append(page)
     page.on("console", lambda m: LOGS.append(f"[{m.type}] {m.text}"))
     page.on("pageerror", lambda e: LOGS.append(f"[pageerror] {e}"))
+    page.on("websocket", watch_socket)
+
+
+def watch_socket(ws: Any) -> None:
+    """The page's sockets, for a failure's evidence: when each opened, what it got, how
+    it ended (a page stuck "connecting…" shows whether the server ever answered)."""
+    at = time.monotonic()
+
+    def log(what: str) -> None:
+        LOGS.append(f"[ws {ws.url} +{time.monotonic() - at:.2f}s] {what}")
+
+    log("open")
+    ws.on("framesent", lambda payload: log(f"sent {str(payload)[:60]}"))
+    ws.on("framereceived", lambda payload: log(f"got {str(payload)[:60]}"))
+    ws.on("socketerror", lambda error: log(f"error {error}"))
+    ws.on("close", lambda _: log("closed"))
 
 
 def wait_code(srv: ServerThread, phone: str) -> str:
