@@ -8,8 +8,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from lianxin.bus import MemoryBus
 from lianxin.events.publish import to_chat
 from lianxin.gateway.hub import Hub
@@ -17,36 +15,9 @@ from lianxin.gateway.session import Session
 from lianxin.gateway.wire import Socket
 from lianxin.ids import UserId
 from tests.harness import test_settings
+from tests.unit.wire import Wire
 
 CHAT = 7
-
-
-class Wire:
-    """The server protocol's direct writes (``gateway.wire.Direct``), recorded."""
-
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def wire_paused(self) -> bool:
-        return False
-
-    def wire_write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    async def wire_drain(self) -> None:
-        return None
-
-    def frames(self) -> list[dict[str, Any]]:
-        """Every text frame written, in order (server frames: unmasked, short)."""
-        out = []
-        for data in self.writes:
-            pos = 0
-            while pos < len(data):
-                length = data[pos + 1] & 0x7F
-                assert length < 126
-                out.append(orjson.loads(data[pos + 2 : pos + 2 + length]))
-                pos += 2 + length
-        return out
 
 
 class FakeServices:

@@ -14,24 +14,9 @@ from lianxin.events.envelope import Envelope
 from lianxin.gateway.session import Session
 from lianxin.gateway.wire import EXTENSION, Outbound, Socket
 from tests.harness import test_settings
+from tests.unit.wire import Wire
 
 CHAT = 7
-
-
-class Wire:
-    """The server protocol's direct write path: records each write (one per syscall)."""
-
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def wire_paused(self) -> bool:
-        return False
-
-    def wire_write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    async def wire_drain(self) -> None:
-        return None
 
 
 class FakeServices:
