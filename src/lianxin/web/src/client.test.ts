@@ -193,6 +193,29 @@ describe("The connection bar and the browser's network", () => {
   });
 });
 
+describe("A view that subscribes after it rendered", () => {
+  it("is told at once when the client changed in between (a connect synced before the effect ran)", () => {
+    const kv = new MemoryKV();
+    kv.setItem("lx.session", JSON.stringify({ token: "tok", userId: 1, deviceId: 1 }));
+    const client = new Client("http://x", "ws://x/ws", kv, (url) => new FakeSocket(url));
+    client.start();
+    const rendered = client.version; // the view renders "Connecting…"
+    FakeSocket.last().handshake({}, ME); // welcome + sync + synced, before the view subscribes
+    expect(client.bar).toBeNull();
+    let renders = 0;
+    client.subscribe(() => renders++, rendered);
+    expect(renders).toBe(1); // re-render: the bar goes away
+  });
+
+  it("is not re-rendered for nothing when nothing changed", () => {
+    const { client } = signedIn();
+    let renders = 0;
+    client.subscribe(() => renders++, client.version);
+    client.subscribe(() => renders++);
+    expect(renders).toBe(0);
+  });
+});
+
 describe("Join request badges", () => {
   it("counts the pending requests of a group I run once online, and live after that", async () => {
     const { client } = signedIn();

@@ -124,8 +124,16 @@ export class Client {
     });
   }
 
-  subscribe(fn: () => void): () => void {
+  /** Bumped on every change, so a view can tell whether it has seen the latest state. */
+  version = 0;
+
+  /** Call `fn` on every change. A view passes the `version` it rendered: anything that
+   * changed in between (a fast connect can be welcomed and synced before the view's effect
+   * subscribes) calls `fn` at once, or the view would show the stale state until the next
+   * change, e.g. "Connecting…" for good. */
+  subscribe(fn: () => void, seenVersion = this.version): () => void {
     this.listeners.add(fn);
+    if (seenVersion !== this.version) fn();
     return () => this.listeners.delete(fn);
   }
 
@@ -136,6 +144,7 @@ export class Client {
   }
 
   private changed(): void {
+    this.version++;
     this.listeners.forEach((fn) => fn());
   }
 

@@ -5,6 +5,7 @@ import { onLangChange } from "../i18n";
 /** Re-render on any client change (batched to one render per frame). */
 export function useClient(client: Client): void {
   const [, bump] = useReducer((n: number) => n + 1, 0);
+  const rendered = client.version; // the effect below sees the first render's value
   useEffect(() => {
     let queued = false;
     const schedule = () => {
@@ -15,7 +16,7 @@ export function useClient(client: Client): void {
         bump(0);
       });
     };
-    const a = client.subscribe(schedule);
+    const a = client.subscribe(schedule, rendered);
     const b = onLangChange(schedule);
     return () => {
       a();
