@@ -7,7 +7,8 @@ framing and its ``await`` per recipient. Per idle connection it keeps less: an i
 and a write gate instead of an ``asyncio.Queue`` and an ``asyncio.Event`` (five deques
 between them), and no handshake request/response once the socket is accepted. A plain
 handshake request is read and answered by ``gateway.handshake`` instead of websockets'
-HTTP parser and ``Headers`` (same scope, same response bytes).
+HTTP parser and ``Headers`` (same scope, same response bytes). The HTTP protocol that
+handed the connection over is released from its parser at once (see ``connection_made``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,21 @@ class WireProtocol(WebSocketsSansIOProtocol):
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Gate()  # type: ignore[assignment]
         self.accept_key: bytes | None = None  # set by a handshake read by ``handshake``
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # uvicorn's HTTP protocol, still the transport's until this upgrade returns, and
+        # its parser refer to each other (the parser calls the protocol's bound methods;
+        # a finished request's cycle calls back too): a cycle of ~20 objects per
+        # connection that only the cyclic collector would free. Nothing of it runs after
+        # the hand-over (the parser has raised ``HttpParserUpgrade``), so cut it here and
+        # reference counting frees the protocol once the transport switches to this one.
+        http: Any = transport.get_protocol()
+        if http is not self and hasattr(http, "parser"):
+            http.parser = None
+            if hasattr(http, "cycle"):
+                http.cycle = None
+                http.pipeline.clear()
 
     def data_received(self, data: bytes) -> None:
         if self.handshake_initiated or not self.fast_handshake or not self.fast_connect(data):
