@@ -75,6 +75,12 @@ async def test_the_http_protocol_is_freed_without_the_collector() -> None:
         assert http() is None  # freed by reference counting alone
         await asyncio.sleep(0)  # the app accepts: the upgrade still works
         assert transport.written[0].startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+        scope = transport.protocol.scope  # the addresses taken over from the HTTP protocol
+        assert (scope["server"], scope["client"], scope["scheme"]) == (
+            ("127.0.0.1", 8000),
+            ("127.0.0.1", 50000),
+            "ws",
+        )
         for task in list(transport.protocol.tasks):
             await task
     finally:

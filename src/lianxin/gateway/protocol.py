@@ -18,6 +18,7 @@ import logging
 from typing import Any
 from urllib.parse import unquote
 
+from uvicorn.logging import TRACE_LOG_LEVEL
 from uvicorn.protocols.utils import ClientDisconnected, get_client_addr, get_path_with_query_string
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
@@ -97,19 +98,27 @@ class WireProtocol(WebSocketsSansIOProtocol):
         self.accept_key: bytes | None = None  # set by a handshake read by ``handshake``
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        # uvicorn's HTTP protocol, still the transport's until this upgrade returns, and
-        # its parser refer to each other (the parser calls the protocol's bound methods;
-        # a finished request's cycle calls back too): a cycle of ~20 objects per
+        # uvicorn's httptools protocol is still the transport's until this upgrade
+        # returns. Its parser and it refer to each other (the parser calls its bound
+        # methods; a finished request's cycle calls back too): a cycle of ~20 objects per
         # connection that only the cyclic collector would free. Nothing of it runs after
         # the hand-over (the parser has raised ``HttpParserUpgrade``), so cut it here and
-        # reference counting frees the protocol once the transport switches to this one.
+        # reference counting frees it once the transport switches to this protocol. Its
+        # addresses were read from this socket a moment ago: taken, not asked again.
         http: Any = transport.get_protocol()
-        if http is not self and hasattr(http, "parser"):
-            http.parser = None
-            if hasattr(http, "cycle"):
-                http.cycle = None
-                http.pipeline.clear()
+        if http is self or not hasattr(http, "parser"):
+            super().connection_made(transport)
+            return
+        self.connections.add(self)
+        self.transport = transport
+        self.server, self.client = http.server, http.client
+        self.scheme = "wss" if http.scheme == "https" else "ws"
+        if self.logger.level <= TRACE_LOG_LEVEL:
+            prefix = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
+            self.logger.log(TRACE_LOG_LEVEL, "%sWebSocket connection made", prefix)
+        http.parser = None
+        http.cycle = None
+        http.pipeline.clear()
 
     def data_received(self, data: bytes) -> None:
         if self.handshake_initiated or not self.fast_handshake or not self.fast_connect(data):
