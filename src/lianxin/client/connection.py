@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import random
 import time
 import uuid
@@ -25,6 +26,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.protocol import State
 
 from lianxin.client.lean import LeanConnection
+
+_WS_LOG = logging.getLogger("websockets.client")  # websockets' own default logger
 
 
 def backoff(first: float, cap: float) -> Iterator[float]:
@@ -156,13 +159,18 @@ class Connection:
         # per connection every 20 s, and under CPU starvation its 20 s pong deadline drops
         # connections that are fine (a bench worker with 6,000 sockets spent half its CPU
         # there and reconnected in a loop).
+        # compression=None: the server negotiates no extension (and ``LeanConnection``'s
+        # frame path is for plain frames), so an offer would only cost a header per
+        # connect. A logger passed in saves websockets a locked ``getLogger`` per connect.
         ws: LeanConnection = await connect(  # type: ignore[assignment]
             url,
             max_size=8 * 1024 * 1024,
             open_timeout=timeout,
             ping_interval=None,
+            compression=None,
             create_connection=LeanConnection,
             proxy=self.proxy,
+            logger=_WS_LOG,
             **extra,
         )
         ws.on_message = self._on_message  # whole frames from here on skip recv()
