@@ -68,6 +68,11 @@ class SyncState:
             self.seqs[chat] = seq
 
 
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class FrameError(Exception):
     """An ``error`` frame in answer to a request."""
 
@@ -133,6 +138,7 @@ class Connection:
         self._heartbeat: asyncio.Task[None] | None = None
         self._heard = 0.0  # time.monotonic() of the last frame from the server
         self._synced = asyncio.Event()
+        self._opening: asyncio.Future[None] | None = None  # see _open_at
         self._closing = False
         self._failover: asyncio.Task[None] | None = None
 
@@ -176,7 +182,11 @@ class Connection:
         ws.on_message = self._on_message  # whole frames from here on skip recv()
         self._ws = ws
         self._heard = time.monotonic()
-        self._reader = asyncio.create_task(self._read_loop())
+        # Done at ``synced`` or when the read loop ends (a future, not a task waiting on
+        # the event plus asyncio.wait: a connect's worth of client CPU, many per second).
+        opening: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._opening = opening if wait_synced else None
+        self._reader = asyncio.create_task(self._read_loop(opening))
         hello: dict[str, Any] = {"t": "hello", "token": self.token}
         if self.state.since is not None:
             hello["since"] = self.state.since
@@ -184,13 +194,12 @@ class Connection:
             hello["seqs"] = {str(k): v for k, v in self.state.seqs.items()}
         await self.send_frame(hello)
         if wait_synced:
-            synced = asyncio.create_task(self._synced.wait())
+            timer = asyncio.get_running_loop().call_later(timeout, _settle, opening)
             try:
-                await asyncio.wait(
-                    {synced, self._reader}, timeout=timeout, return_when="FIRST_COMPLETED"
-                )
+                await opening
             finally:
-                synced.cancel()
+                timer.cancel()
+                self._opening = None
             if not self._synced.is_set():
                 await self._ws.close()
                 raise ConnectionError(f"connection closed ({self.close_code}) before resume")
@@ -284,9 +293,10 @@ class Connection:
             raise FrameError(reply)
         return reply
 
-    async def _read_loop(self) -> None:
+    async def _read_loop(self, opening: asyncio.Future[None]) -> None:
         """Wait for the socket to close; frames arrive at ``_on_message``, most of them
-        straight from ``LeanConnection``, the rest (before it takes over) through recv()."""
+        straight from ``LeanConnection``, the rest (before it takes over) through recv().
+        ``opening``: its ``_open_at`` waits on it, settled here if the socket ends first."""
         ws = self._ws
         assert ws is not None
         try:
@@ -295,6 +305,7 @@ class Connection:
         except ConnectionClosed:
             pass
         finally:
+            _settle(opening)
             if self._heartbeat is not None:
                 self._heartbeat.cancel()
             self.close_code = ws.close_code
@@ -319,6 +330,8 @@ class Connection:
             return  # answer to a heartbeat
         elif kind == "synced":
             self._synced.set()
+            if self._opening is not None:
+                _settle(self._opening)
         rid = frame.get("r")
         fut = self._pending.pop(rid, None) if isinstance(rid, int) else None
         if fut is not None and not fut.done():
