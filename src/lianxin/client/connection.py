@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.protocol import State
 
@@ -131,7 +131,7 @@ class Connection:
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.welcome: dict[str, Any] = {}
         self.close_code: int | None = None
-        self._ws: ClientConnection | None = None
+        self._ws: LeanConnection | None = None
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
@@ -268,7 +268,7 @@ class Connection:
     async def send_frame(self, frame: dict[str, Any]) -> None:
         assert self._ws is not None, "open() first"
         try:
-            await self._ws.send(orjson.dumps(frame).decode())
+            await self._ws.send_text(orjson.dumps(frame))
         except ConnectionClosed as exc:
             raise ConnectionError(f"connection closed ({self.close_code})") from exc
 
