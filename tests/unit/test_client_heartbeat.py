@@ -73,7 +73,7 @@ class DroppingSocket:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def send(self, data: str) -> None:
+    async def send_text(self, data: bytes) -> None:
         for fut in self.conn._pending.values():  # what _read_loop does when the socket ends
             fut.set_exception(ConnectionError("connection closed (1006)"))
         raise ConnectionClosed(None, None)

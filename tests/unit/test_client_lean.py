@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosedError
+from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 from websockets.frames import Frame, Opcode
 
 from lianxin.client.lean import LeanConnection
@@ -105,3 +106,54 @@ def test_a_masked_frame_from_the_server_is_still_a_protocol_error() -> None:
 def _payload(frame: bytes) -> bytes:
     length = frame[1] & 0x7F
     return frame[4:] if length == 126 else frame[2:]
+
+
+def test_send_text_frames_arrive_whole_at_any_length() -> None:
+    """The lean send's frames (7-, 16- and 64-bit lengths, masked) read by websockets;
+    a fragmented message in progress is waited for, and a closed connection raises."""
+    texts = ["", "a", "x" * 125, "y" * 126, "é" * 40_000, "z" * 65_535, "联信" * 20_000]
+    received: list[str | bytes] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        async for message in ws:
+            received.append(message)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, compression=None, max_size=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            ws = await connect(
+                f"ws://127.0.0.1:{port}", create_connection=LeanConnection, compression=None
+            )
+            assert isinstance(ws, LeanConnection)
+            send = ws.send
+            through_send: list[Any] = []
+
+            async def counted(message: Any, **kw: Any) -> None:
+                through_send.append(message)
+                await send(message, **kw)
+
+            ws.send = counted  # type: ignore[method-assign]
+
+            async def fragments() -> AsyncIterator[str]:
+                yield "frag"
+                await asyncio.sleep(0.05)
+                yield "ment"
+
+            for text in texts[:3]:
+                await ws.send_text(text.encode())
+            fragmented = asyncio.create_task(ws.send(fragments()))
+            await asyncio.sleep(0.01)
+            await ws.send_text(b"after")  # not inside the fragmented message
+            await fragmented
+            for text in texts[3:]:
+                await ws.send_text(text.encode())
+            await ws.close()
+            with pytest.raises(ConnectionClosed):
+                await ws.send_text(b"late")
+            await asyncio.sleep(0.05)
+            # Only the fragmented message, the send that waited for it and the late one
+            # went through websockets' send.
+            assert through_send[1:] == ["after", "late"]
+
+    run(main())
+    assert received == [*texts[:3], "fragment", "after", *texts[3:]]

@@ -29,6 +29,7 @@ import httpx
 from lianxin.bench.proc import self_cpu_seconds
 from lianxin.client import Client, Connection, FrameError, SyncState
 from lianxin.client.connection import backoff
+from lianxin.client.transport import LeanTransport
 
 REQUEST_TIMEOUT_S = 30.0
 CONNECT_CONCURRENCY = 100
@@ -612,17 +613,16 @@ async def run_connect(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     latencies: list[float] = []
     peers: list[Peer] = []
     todo = iter(range(len(spec.items)))
-    # One keep-alive HTTP connection per lane: httpcore scans every pooled connection on
-    # each request, so one pool of ``concurrency`` connections costs O(concurrency) each.
-    # They share one TLS context (each would load the CA bundle, ~20 ms). Lanes take the
-    # nodes in turn; a device signs in and opens its socket on its lane's node.
+    # One keep-alive HTTP connection per lane, on the client's own transport (what
+    # ``Client`` uses by default). They share one TLS context (each would load the CA
+    # bundle, ~20 ms). Lanes take the nodes in turn; a device signs in and opens its
+    # socket on its lane's node.
     tls = ssl.create_default_context()
     pools = [
         httpx.AsyncClient(
             base_url=spec.urls[k % len(spec.urls)],
             timeout=REQUEST_TIMEOUT_S,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            verify=tls,
+            transport=LeanTransport(verify=tls),
         )
         for k in range(concurrency)
     ]

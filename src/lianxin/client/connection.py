@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import random
 import time
 import uuid
@@ -20,11 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.protocol import State
 
 from lianxin.client.lean import LeanConnection
+
+_WS_LOG = logging.getLogger("websockets.client")  # websockets' own default logger
 
 
 def backoff(first: float, cap: float) -> Iterator[float]:
@@ -63,6 +66,11 @@ class SyncState:
     def _seen(self, chat: int, seq: int) -> None:
         if seq > self.seqs.get(chat, 0):
             self.seqs[chat] = seq
+
+
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class FrameError(Exception):
@@ -123,13 +131,14 @@ class Connection:
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.welcome: dict[str, Any] = {}
         self.close_code: int | None = None
-        self._ws: ClientConnection | None = None
+        self._ws: LeanConnection | None = None
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._heard = 0.0  # time.monotonic() of the last frame from the server
         self._synced = asyncio.Event()
+        self._opening: asyncio.Future[None] | None = None  # see _open_at
         self._closing = False
         self._failover: asyncio.Task[None] | None = None
 
@@ -156,19 +165,28 @@ class Connection:
         # per connection every 20 s, and under CPU starvation its 20 s pong deadline drops
         # connections that are fine (a bench worker with 6,000 sockets spent half its CPU
         # there and reconnected in a loop).
+        # compression=None: the server negotiates no extension (and ``LeanConnection``'s
+        # frame path is for plain frames), so an offer would only cost a header per
+        # connect. A logger passed in saves websockets a locked ``getLogger`` per connect.
         ws: LeanConnection = await connect(  # type: ignore[assignment]
             url,
             max_size=8 * 1024 * 1024,
             open_timeout=timeout,
             ping_interval=None,
+            compression=None,
             create_connection=LeanConnection,
             proxy=self.proxy,
+            logger=_WS_LOG,
             **extra,
         )
         ws.on_message = self._on_message  # whole frames from here on skip recv()
         self._ws = ws
         self._heard = time.monotonic()
-        self._reader = asyncio.create_task(self._read_loop())
+        # Done at ``synced`` or when the read loop ends (a future, not a task waiting on
+        # the event plus asyncio.wait: a connect's worth of client CPU, many per second).
+        opening: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._opening = opening if wait_synced else None
+        self._reader = asyncio.create_task(self._read_loop(opening))
         hello: dict[str, Any] = {"t": "hello", "token": self.token}
         if self.state.since is not None:
             hello["since"] = self.state.since
@@ -176,13 +194,12 @@ class Connection:
             hello["seqs"] = {str(k): v for k, v in self.state.seqs.items()}
         await self.send_frame(hello)
         if wait_synced:
-            synced = asyncio.create_task(self._synced.wait())
+            timer = asyncio.get_running_loop().call_later(timeout, _settle, opening)
             try:
-                await asyncio.wait(
-                    {synced, self._reader}, timeout=timeout, return_when="FIRST_COMPLETED"
-                )
+                await opening
             finally:
-                synced.cancel()
+                timer.cancel()
+                self._opening = None
             if not self._synced.is_set():
                 await self._ws.close()
                 raise ConnectionError(f"connection closed ({self.close_code}) before resume")
@@ -251,7 +268,7 @@ class Connection:
     async def send_frame(self, frame: dict[str, Any]) -> None:
         assert self._ws is not None, "open() first"
         try:
-            await self._ws.send(orjson.dumps(frame).decode())
+            await self._ws.send_text(orjson.dumps(frame))
         except ConnectionClosed as exc:
             raise ConnectionError(f"connection closed ({self.close_code})") from exc
 
@@ -276,9 +293,10 @@ class Connection:
             raise FrameError(reply)
         return reply
 
-    async def _read_loop(self) -> None:
+    async def _read_loop(self, opening: asyncio.Future[None]) -> None:
         """Wait for the socket to close; frames arrive at ``_on_message``, most of them
-        straight from ``LeanConnection``, the rest (before it takes over) through recv()."""
+        straight from ``LeanConnection``, the rest (before it takes over) through recv().
+        ``opening``: its ``_open_at`` waits on it, settled here if the socket ends first."""
         ws = self._ws
         assert ws is not None
         try:
@@ -287,6 +305,7 @@ class Connection:
         except ConnectionClosed:
             pass
         finally:
+            _settle(opening)
             if self._heartbeat is not None:
                 self._heartbeat.cancel()
             self.close_code = ws.close_code
@@ -311,6 +330,8 @@ class Connection:
             return  # answer to a heartbeat
         elif kind == "synced":
             self._synced.set()
+            if self._opening is not None:
+                _settle(self._opening)
         rid = frame.get("r")
         fut = self._pending.pop(rid, None) if isinstance(rid, int) else None
         if fut is not None and not fut.done():

@@ -10,16 +10,27 @@ stream order. Every other frame (ping, pong, close) is passed whole to websocket
 handles it as before. Anything unusual (a fragmented message, a reserved bit, a masked
 or oversized frame) hands the rest of the stream back to websockets for good, which then
 reports protocol errors as it always does.
+
+Sending is the mirror image: ``send_text`` writes a whole text message as one masked
+frame straight to the transport when nothing is in the way (open, no fragmented message
+being sent, no extension), instead of websockets' ``send`` and its context manager, a
+``str`` round trip and a frame object per message.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.protocol import State
+
+try:
+    from websockets.speedups import apply_mask
+except ImportError:  # websockets without its C extension
+    from websockets.utils import apply_mask
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +45,20 @@ class LeanConnection(ClientConnection):
     on_message: Callable[[bytes], None] | None = None
     _stream: bytearray | None = None  # not None while this class splits the stream
     _handed_back = False
+
+    async def send_text(self, payload: bytes) -> None:
+        """Send ``payload`` (UTF-8) as one text message; as ``send``, it raises
+        ``ConnectionClosed`` if the connection is not open."""
+        if (
+            self.protocol.state is not State.OPEN
+            or self.send_in_progress is not None
+            or self.protocol.extensions
+            or self.transport.is_closing()
+        ):
+            await self.send(payload.decode())
+            return
+        self.transport.write(_masked_text_frame(payload))
+        await self.drain()
 
     def data_received(self, data: bytes) -> None:
         stream = self._stream
@@ -110,3 +135,16 @@ class LeanConnection(ClientConnection):
         self._stream = None
         self._handed_back = True
         super().data_received(bytes(stream[pos:]))
+
+
+def _masked_text_frame(payload: bytes) -> bytes:
+    """A final text frame as a client sends it (RFC 6455 5.2: masked, a fresh mask)."""
+    length = len(payload)
+    if length < 126:
+        head = bytes((0x80 | _TEXT, 0x80 | length))
+    elif length < 65536:
+        head = bytes((0x80 | _TEXT, 0x80 | 126)) + length.to_bytes(2, "big")
+    else:
+        head = bytes((0x80 | _TEXT, 0x80 | 127)) + length.to_bytes(8, "big")
+    mask = os.urandom(4)
+    return head + mask + apply_mask(payload, mask)

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from lianxin.client.connection import Connection, SyncState
+from lianxin.client.transport import LeanTransport
 
 
 class ApiError(Exception):
@@ -44,12 +45,15 @@ class Client:
         http: httpx.AsyncClient | None = None,
     ) -> None:
         """``http``: an HTTP connection pool to share between many clients (e.g. one per
-        process for many devices); the caller owns it and :meth:`close` leaves it open."""
+        process for many devices); the caller owns it and :meth:`close` leaves it open.
+        Without one the client makes its own on :class:`LeanTransport`."""
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.account: dict[str, Any] | None = None
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self._http = http or httpx.AsyncClient(
+            base_url=self.base_url, timeout=timeout, transport=LeanTransport()
+        )
 
     async def __aenter__(self) -> Client:
         return self

@@ -7,7 +7,8 @@ framing and its ``await`` per recipient. Per idle connection it keeps less: an i
 and a write gate instead of an ``asyncio.Queue`` and an ``asyncio.Event`` (five deques
 between them), and no handshake request/response once the socket is accepted. A plain
 handshake request is read and answered by ``gateway.handshake`` instead of websockets'
-HTTP parser and ``Headers`` (same scope, same response bytes).
+HTTP parser and ``Headers`` (same scope, same response bytes). The HTTP protocol that
+handed the connection over is released from its parser at once (see ``connection_made``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from typing import Any
 from urllib.parse import unquote
 
+from uvicorn.logging import TRACE_LOG_LEVEL
 from uvicorn.protocols.utils import ClientDisconnected, get_client_addr, get_path_with_query_string
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
@@ -94,6 +96,29 @@ class WireProtocol(WebSocketsSansIOProtocol):
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Gate()  # type: ignore[assignment]
         self.accept_key: bytes | None = None  # set by a handshake read by ``handshake``
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # uvicorn's httptools protocol is still the transport's until this upgrade
+        # returns. Its parser and it refer to each other (the parser calls its bound
+        # methods; a finished request's cycle calls back too): a cycle of ~20 objects per
+        # connection that only the cyclic collector would free. Nothing of it runs after
+        # the hand-over (the parser has raised ``HttpParserUpgrade``), so cut it here and
+        # reference counting frees it once the transport switches to this protocol. Its
+        # addresses were read from this socket a moment ago: taken, not asked again.
+        http: Any = transport.get_protocol()
+        if http is self or not hasattr(http, "parser"):
+            super().connection_made(transport)
+            return
+        self.connections.add(self)
+        self.transport = transport
+        self.server, self.client = http.server, http.client
+        self.scheme = "wss" if http.scheme == "https" else "ws"
+        if self.logger.level <= TRACE_LOG_LEVEL:
+            prefix = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
+            self.logger.log(TRACE_LOG_LEVEL, "%sWebSocket connection made", prefix)
+        http.parser = None
+        http.cycle = None
+        http.pipeline.clear()
 
     def data_received(self, data: bytes) -> None:
         if self.handshake_initiated or not self.fast_handshake or not self.fast_connect(data):
