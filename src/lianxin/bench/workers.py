@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from lianxin.bench.proc import self_cpu_seconds
 from lianxin.client import Client, Connection, FrameError, SyncState
 from lianxin.client.connection import backoff
-from lianxin.client.transport import LeanTransport
 
 REQUEST_TIMEOUT_S = 30.0
+ONE_CONNECTION = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 CONNECT_CONCURRENCY = 100
 SEND_RETRIES = 3
 # A deep window on a slow server can queue sends for many seconds: wait for the ack (a
@@ -614,7 +615,7 @@ async def run_connect(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
     peers: list[Peer] = []
     todo = iter(range(len(spec.items)))
     # One keep-alive HTTP connection per lane, on the client's own transport (what
-    # ``Client`` uses by default). They share one TLS context (each would load the CA
+    # ``Client`` uses by default): a pool scans its connections on each request. They share one TLS context (each would load the CA
     # bundle, ~20 ms). Lanes take the nodes in turn; a device signs in and opens its
     # socket on its lane's node.
     tls = ssl.create_default_context()
@@ -622,7 +623,7 @@ async def run_connect(spec: WorkerSpec, shared: Shared) -> dict[str, Any]:
         httpx.AsyncClient(
             base_url=spec.urls[k % len(spec.urls)],
             timeout=REQUEST_TIMEOUT_S,
-            transport=LeanTransport(verify=tls),
+            transport=AiohttpTransport(verify=tls, limits=ONE_CONNECTION),
         )
         for k in range(concurrency)
     ]
