@@ -8,6 +8,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from lianxin.bus import MemoryBus
 from lianxin.events.publish import to_chat
 from lianxin.gateway.hub import Hub
@@ -71,6 +73,27 @@ async def test_a_run_is_one_write_and_its_senders_get_only_the_others() -> None:
     assert [f["seq"] for f in c_wire.frames()] == [11, 12, 13]
     assert [f["seq"] for f in b_wire.frames()] == [11, 13]  # not its own message
     assert alice.tops[CHAT] == bob.tops[CHAT] == carol.tops[CHAT] == 13
+
+
+async def test_a_fan_out_schedules_one_write_callback_not_one_per_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bus, hub = await _hub()
+    people = [await _online(hub, u) for u in range(1, 51)]
+    loop = asyncio.get_running_loop()
+    scheduled: list[Any] = []
+    call_soon = loop.call_soon
+
+    def counting(callback: Any, *args: Any, **kw: Any) -> asyncio.Handle:
+        scheduled.append(callback)
+        return call_soon(callback, *args, **kw)
+
+    monkeypatch.setattr(loop, "call_soon", counting)
+    await _publish(bus, 1)
+    await asyncio.sleep(0)
+    assert all(len(wire.writes) == 1 for _, wire in people)  # written as the routing ended
+    # The routing, one callback for every session's write, this test's sleep: not 50 more.
+    assert len(scheduled) <= 3
 
 
 async def test_events_crossing_on_the_way_go_out_in_seq_order() -> None:

@@ -9,7 +9,9 @@ from typing import Any
 import orjson
 import pytest
 
+from lianxin.bus import MemoryBus
 from lianxin.events.envelope import Envelope
+from lianxin.gateway.hub import Hub
 from lianxin.gateway.session import CLOSE_TOO_SLOW, Session
 from lianxin.gateway.wire import Outbound, Socket
 from tests.harness import test_settings
@@ -44,7 +46,7 @@ class FakeServices:
 
 def make_session(limit: int) -> tuple[Session, StuckSocket]:
     ws = StuckSocket()
-    session = Session(ws, FakeServices(limit), hub=None)  # type: ignore[arg-type]
+    session = Session(ws, FakeServices(limit), Hub(MemoryBus()))  # type: ignore[arg-type]
     return session, ws
 
 
@@ -126,7 +128,7 @@ def direct_session(limit: int) -> tuple[Session, FakeDirect]:
     wire = FakeDirect()
     sock = StuckSocket()
     sock.direct = wire
-    return Session(sock, FakeServices(limit), hub=None), wire  # type: ignore[arg-type]
+    return Session(sock, FakeServices(limit), Hub(MemoryBus())), wire  # type: ignore[arg-type]
 
 
 def frames_of(data: bytes) -> list[bytes]:

@@ -59,6 +59,7 @@ class Session:
     __slots__ = (
         "_batch",
         "_fills",
+        "_flushes",
         "_graces",
         "_heard",
         "_idle",
@@ -93,6 +94,7 @@ class Session:
         self.limit = svc.settings.session_queue_frames
         # Kept: asyncio.get_running_loop() costs a getpid() syscall on every call (3.11).
         self.loop = asyncio.get_running_loop()
+        self._flushes = hub.flushes  # writes this session's batch at the iteration's end
         self.out: deque[Outbound] | None = None  # frames waiting for the writer (None: none)
         self._batch: list[Outbound] | None = None  # put this loop iteration, written at its end
         self.closing: tuple[int, str] | None = None
@@ -272,7 +274,7 @@ class Session:
             batch = self._batch
             if batch is None:
                 self._batch = [text]
-                self.loop.call_soon(self.flush)
+                self._flushes.add(self)
             else:
                 batch.append(text)
             return
