@@ -4,6 +4,7 @@ write per session, and still every event once, in seq order, never to its sender
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,7 @@ CHAT = 7
 
 
 class FakeServices:
-    def __init__(self) -> None:
-        self.settings = test_settings(Path("/nonexistent"), session_queue_frames=1000)
+    settings = test_settings(Path("/nonexistent"), session_queue_frames=1000)
 
 
 async def _online(hub: Hub, user: int) -> tuple[Session, Wire]:
@@ -94,6 +94,25 @@ async def test_a_fan_out_schedules_one_write_callback_not_one_per_session(
     assert all(len(wire.writes) == 1 for _, wire in people)  # written as the routing ended
     # The routing, one callback for every session's write, this test's sleep: not 50 more.
     assert len(scheduled) <= 3
+
+
+async def test_a_fan_out_allocates_nothing_per_session_that_outlives_it() -> None:
+    """Objects alive at once per recipient (a batch list, a handle) made every fan-out to
+    thousands of sessions trigger garbage collections, which stall every session."""
+    bus, hub = await _hub()
+    people = [await _online(hub, u) for u in range(1, 2001)]
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(1000, 10, 10)  # fewer than the recipients
+    try:
+        before = gc.get_stats()[0]["collections"]
+        await _publish(bus, 1)
+        await asyncio.sleep(0)
+        collections = gc.get_stats()[0]["collections"] - before
+    finally:
+        gc.set_threshold(*threshold)
+    assert all(len(wire.writes) == 1 for _, wire in people)
+    assert collections == 0
 
 
 async def test_events_crossing_on_the_way_go_out_in_seq_order() -> None:

@@ -96,7 +96,8 @@ class Session:
         self.loop = asyncio.get_running_loop()
         self._flushes = hub.flushes  # writes this session's batch at the iteration's end
         self.out: deque[Outbound] | None = None  # frames waiting for the writer (None: none)
-        self._batch: list[Outbound] | None = None  # put this loop iteration, written at its end
+        # Put this loop iteration, written at its end: one frame, or a list of them.
+        self._batch: Outbound | list[Outbound] | None = None
         self.closing: tuple[int, str] | None = None
         # While catching up, live chat events wait here so none is lost or sent twice.
         self.buffer: list[tuple[Envelope, Outbound | None]] | None = None
@@ -273,10 +274,14 @@ class Session:
         if out is None:
             batch = self._batch
             if batch is None:
-                self._batch = [text]
+                # One frame is kept as it is: a fan-out to thousands of sessions allocates
+                # nothing per session, so it triggers no garbage collection of its own.
+                self._batch = text
                 self._flushes.add(self)
-            else:
+            elif isinstance(batch, list):
                 batch.append(text)
+            else:
+                self._batch = [batch, text]
             return
         if len(out) >= self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
@@ -290,17 +295,18 @@ class Session:
         Runs at the end of the iteration, or earlier from whoever put the last frame
         (the hub, once it has routed what arrived)."""
         batch, self._batch = self._batch, None
-        if not batch:
+        if batch is None:
             return  # shed meanwhile, or written by ``_close_socket``
         out = self.out
         if out is None:
-            if self.sock.write_now(batch[0] if len(batch) == 1 else Outbound.joined(batch)):
+            if self.sock.write_now(Outbound.joined(batch) if isinstance(batch, list) else batch):
                 return  # nothing queued before it: order holds
             out = self.out = deque()
-        if len(out) + len(batch) > self.limit:
+        frames = batch if isinstance(batch, list) else [batch]
+        if len(out) + len(frames) > self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
             return
-        out.extend(batch)
+        out.extend(frames)
         self._wake()
 
     def pending(self) -> int:
