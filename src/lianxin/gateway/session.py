@@ -65,6 +65,7 @@ class Session:
         "_idle",
         "_inflight",
         "_last_active_at",
+        "_queued",
         "_reading",
         "_room",
         "_tails",
@@ -95,7 +96,10 @@ class Session:
         # Kept: asyncio.get_running_loop() costs a getpid() syscall on every call (3.11).
         self.loop = asyncio.get_running_loop()
         self._flushes = hub.flushes  # writes this session's batch at the iteration's end
-        self.out: deque[Outbound] | None = None  # frames waiting for the writer (None: none)
+        self.out: deque[Outbound] | None = None  # writes waiting for the writer (None: none)
+        # Frames in ``out`` (a run or a joined batch is one entry of many frames): what
+        # ``limit`` bounds, so a slow reader's backlog is at most that many frames.
+        self._queued = 0
         # Put this loop iteration, written at its end: one frame, or a list of them.
         self._batch: Outbound | list[Outbound] | None = None
         self.closing: tuple[int, str] | None = None
@@ -283,10 +287,12 @@ class Session:
             else:
                 self._batch = [batch, text]
             return
-        if len(out) >= self.limit:
+        frames = _count(text)
+        if self._queued + frames > self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
             return
         out.append(text)
+        self._queued += frames
         self._wake()
 
     def flush(self) -> None:
@@ -302,16 +308,18 @@ class Session:
             if self.sock.write_now(Outbound.joined(batch) if isinstance(batch, list) else batch):
                 return  # nothing queued before it: order holds
             out = self.out = deque()
-        frames = batch if isinstance(batch, list) else [batch]
-        if len(out) + len(frames) > self.limit:
+        writes = batch if isinstance(batch, list) else [batch]
+        frames = sum(_count(text) for text in writes)
+        if self._queued + frames > self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
             return
-        out.extend(frames)
+        out.extend(writes)
+        self._queued += frames
         self._wake()
 
     def pending(self) -> int:
         """Frames waiting to be written."""
-        return len(self.out) if self.out is not None else 0
+        return self._queued
 
     def _wake(self) -> None:
         if self._writer is None:
@@ -339,6 +347,7 @@ class Session:
         self.closing = (code, reason)
         if code == CLOSE_TOO_SLOW:
             self.out = self._batch = None  # a slow reader does not get the backlog
+            self._queued = 0
             if self._writer is not None:
                 # Its write may be stuck on a full socket: stop it, run() then closes.
                 self._writer.cancel()
@@ -504,13 +513,17 @@ class Session:
         try:
             out = self.out
             while out:
+                text = out[0]
                 try:
-                    await self.sock.write(out.popleft())
+                    await self.sock.write(text)  # counted until the transport has it
                 except Closed:
                     self.out = None
+                    self._queued = 0
                     self.closing = self.closing or (1000, "")
                     self._stop_reading()
                     return
+                out.popleft()
+                self._queued -= _count(text)
             self.out = None  # no await since the queue emptied: nothing was added
         finally:
             if self._writer is asyncio.current_task():
@@ -670,6 +683,11 @@ def _plain(frame: frames.Send) -> bool:
         and not frame.mentions
         and not frame.mention_all
     )
+
+
+def _count(text: Outbound) -> int:
+    """The frames in one write: a run or a joined batch holds several."""
+    return 1 if text.parts is None else len(text.parts)
 
 
 def _frame(frame: dict[str, Any]) -> Outbound:
