@@ -4,9 +4,12 @@ write per session, and still every event once, in seq order, never to its sender
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from lianxin.bus import MemoryBus
 from lianxin.events.publish import to_chat
@@ -21,8 +24,7 @@ CHAT = 7
 
 
 class FakeServices:
-    def __init__(self) -> None:
-        self.settings = test_settings(Path("/nonexistent"), session_queue_frames=1000)
+    settings = test_settings(Path("/nonexistent"), session_queue_frames=1000)
 
 
 async def _online(hub: Hub, user: int) -> tuple[Session, Wire]:
@@ -71,6 +73,46 @@ async def test_a_run_is_one_write_and_its_senders_get_only_the_others() -> None:
     assert [f["seq"] for f in c_wire.frames()] == [11, 12, 13]
     assert [f["seq"] for f in b_wire.frames()] == [11, 13]  # not its own message
     assert alice.tops[CHAT] == bob.tops[CHAT] == carol.tops[CHAT] == 13
+
+
+async def test_a_fan_out_schedules_one_write_callback_not_one_per_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bus, hub = await _hub()
+    people = [await _online(hub, u) for u in range(1, 51)]
+    loop = asyncio.get_running_loop()
+    scheduled: list[Any] = []
+    call_soon = loop.call_soon
+
+    def counting(callback: Any, *args: Any, **kw: Any) -> asyncio.Handle:
+        scheduled.append(callback)
+        return call_soon(callback, *args, **kw)
+
+    monkeypatch.setattr(loop, "call_soon", counting)
+    await _publish(bus, 1)
+    await asyncio.sleep(0)
+    assert all(len(wire.writes) == 1 for _, wire in people)  # written as the routing ended
+    # The routing, one callback for every session's write, this test's sleep: not 50 more.
+    assert len(scheduled) <= 3
+
+
+async def test_a_fan_out_allocates_nothing_per_session_that_outlives_it() -> None:
+    """Objects alive at once per recipient (a batch list, a handle) made every fan-out to
+    thousands of sessions trigger garbage collections, which stall every session."""
+    bus, hub = await _hub()
+    people = [await _online(hub, u) for u in range(1, 2001)]
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(1000, 10, 10)  # fewer than the recipients
+    try:
+        before = gc.get_stats()[0]["collections"]
+        await _publish(bus, 1)
+        await asyncio.sleep(0)
+        collections = gc.get_stats()[0]["collections"] - before
+    finally:
+        gc.set_threshold(*threshold)
+    assert all(len(wire.writes) == 1 for _, wire in people)
+    assert collections == 0
 
 
 async def test_events_crossing_on_the_way_go_out_in_seq_order() -> None:

@@ -9,7 +9,9 @@ from typing import Any
 import orjson
 import pytest
 
+from lianxin.bus import MemoryBus
 from lianxin.events.envelope import Envelope
+from lianxin.gateway.hub import Hub, Run
 from lianxin.gateway.session import CLOSE_TOO_SLOW, Session
 from lianxin.gateway.wire import Outbound, Socket
 from tests.harness import test_settings
@@ -44,7 +46,7 @@ class FakeServices:
 
 def make_session(limit: int) -> tuple[Session, StuckSocket]:
     ws = StuckSocket()
-    session = Session(ws, FakeServices(limit), hub=None)  # type: ignore[arg-type]
+    session = Session(ws, FakeServices(limit), Hub(MemoryBus()))  # type: ignore[arg-type]
     return session, ws
 
 
@@ -126,7 +128,7 @@ def direct_session(limit: int) -> tuple[Session, FakeDirect]:
     wire = FakeDirect()
     sock = StuckSocket()
     sock.direct = wire
-    return Session(sock, FakeServices(limit), hub=None), wire  # type: ignore[arg-type]
+    return Session(sock, FakeServices(limit), Hub(MemoryBus())), wire  # type: ignore[arg-type]
 
 
 def frames_of(data: bytes) -> list[bytes]:
@@ -282,3 +284,46 @@ def test_joined_frames_of_joined_frames_keep_every_frame_in_order() -> None:
     both = Outbound.joined([Outbound.joined([one, two]), three])
     assert both.parts == (one, two, three)
     assert both.framed == one.framed + two.framed + three.framed
+
+
+def run(first: int, last: int) -> Run:
+    """Events ``first``..``last`` of chat 1 from the hub, as one write."""
+    items = [ev(seq) for seq in range(first, last + 1)]
+    return Run(1, first, last, items, Outbound.joined([out for _, out in items]), set())
+
+
+async def test_the_bound_counts_frames_not_writes() -> None:
+    """A run is one write of many frames: a slow reader is shed once the frames queued
+    behind its full socket would pass the bound, however they were grouped."""
+    session, wire = direct_session(limit=10)
+    session.tops[1] = 0
+    wire.room.clear()
+    session.deliver_run(run(1, 4))
+    await asyncio.sleep(0)  # meets the full socket: queued
+    session.deliver_run(run(5, 8))
+    assert session.pending() == 8 and session.closing is None
+    session.deliver(*ev(9))
+    session.deliver(*ev(10))
+    assert session.pending() == 10 and session.closing is None  # at the bound, not past it
+    session.deliver(*ev(11))
+    assert session.closing is not None and session.closing[0] == CLOSE_TOO_SLOW
+    assert session.pending() == 0 and wire.written == []
+
+
+async def test_a_reader_that_keeps_up_is_never_shed() -> None:
+    session, wire = direct_session(limit=10)
+    session.tops[1] = 0
+    for first in range(1, 200, 4):  # 200 frames in runs, each iteration's written at once
+        session.deliver_run(run(first, first + 3))
+        await asyncio.sleep(0)
+    wire.room.clear()  # a full socket for a moment: 10 frames wait, then drain
+    session.deliver_run(run(201, 204))
+    await asyncio.sleep(0)
+    session.deliver_run(run(205, 208))
+    session.deliver_run(run(209, 210))
+    assert session.pending() == 10
+    wire.room.set()
+    assert session._writer is not None
+    await session._writer
+    assert session.pending() == 0 and session.closing is None
+    assert payloads(wire) == list(range(1, 211))

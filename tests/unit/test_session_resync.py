@@ -10,7 +10,9 @@ import orjson
 import pytest
 
 from lianxin.actions import sync
+from lianxin.bus import MemoryBus
 from lianxin.events.envelope import Envelope
+from lianxin.gateway.hub import Hub
 from lianxin.gateway.session import Session
 from lianxin.gateway.wire import EXTENSION, Outbound, Socket
 from tests.harness import test_settings
@@ -30,7 +32,7 @@ def make_session() -> tuple[Session, Wire]:
         raise AssertionError
 
     sock = Socket({"type": "websocket", "extensions": {EXTENSION: wire}}, nothing, nothing)
-    session = Session(sock, FakeServices(), hub=None)  # type: ignore[arg-type]
+    session = Session(sock, FakeServices(), Hub(MemoryBus()))  # type: ignore[arg-type]
     session.buffer = []  # as after a hello: live events are held until caught up
     return session, wire
 

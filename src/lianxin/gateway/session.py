@@ -59,11 +59,13 @@ class Session:
     __slots__ = (
         "_batch",
         "_fills",
+        "_flushes",
         "_graces",
         "_heard",
         "_idle",
         "_inflight",
         "_last_active_at",
+        "_queued",
         "_reading",
         "_room",
         "_tails",
@@ -93,8 +95,13 @@ class Session:
         self.limit = svc.settings.session_queue_frames
         # Kept: asyncio.get_running_loop() costs a getpid() syscall on every call (3.11).
         self.loop = asyncio.get_running_loop()
-        self.out: deque[Outbound] | None = None  # frames waiting for the writer (None: none)
-        self._batch: list[Outbound] | None = None  # put this loop iteration, written at its end
+        self._flushes = hub.flushes  # writes this session's batch at the iteration's end
+        self.out: deque[Outbound] | None = None  # writes waiting for the writer (None: none)
+        # Frames in ``out`` (a run or a joined batch is one entry of many frames): what
+        # ``limit`` bounds, so a slow reader's backlog is at most that many frames.
+        self._queued = 0
+        # Put this loop iteration, written at its end: one frame, or a list of them.
+        self._batch: Outbound | list[Outbound] | None = None
         self.closing: tuple[int, str] | None = None
         # While catching up, live chat events wait here so none is lost or sent twice.
         self.buffer: list[tuple[Envelope, Outbound | None]] | None = None
@@ -271,15 +278,21 @@ class Session:
         if out is None:
             batch = self._batch
             if batch is None:
-                self._batch = [text]
-                self.loop.call_soon(self.flush)
-            else:
+                # One frame is kept as it is: a fan-out to thousands of sessions allocates
+                # nothing per session, so it triggers no garbage collection of its own.
+                self._batch = text
+                self._flushes.add(self)
+            elif isinstance(batch, list):
                 batch.append(text)
+            else:
+                self._batch = [batch, text]
             return
-        if len(out) >= self.limit:
+        frames = _count(text)
+        if self._queued + frames > self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
             return
         out.append(text)
+        self._queued += frames
         self._wake()
 
     def flush(self) -> None:
@@ -288,22 +301,25 @@ class Session:
         Runs at the end of the iteration, or earlier from whoever put the last frame
         (the hub, once it has routed what arrived)."""
         batch, self._batch = self._batch, None
-        if not batch:
+        if batch is None:
             return  # shed meanwhile, or written by ``_close_socket``
         out = self.out
         if out is None:
-            if self.sock.write_now(batch[0] if len(batch) == 1 else Outbound.joined(batch)):
+            if self.sock.write_now(Outbound.joined(batch) if isinstance(batch, list) else batch):
                 return  # nothing queued before it: order holds
             out = self.out = deque()
-        if len(out) + len(batch) > self.limit:
+        writes = batch if isinstance(batch, list) else [batch]
+        frames = sum(_count(text) for text in writes)
+        if self._queued + frames > self.limit:
             self.close_soon(CLOSE_TOO_SLOW, "too slow; resume")
             return
-        out.extend(batch)
+        out.extend(writes)
+        self._queued += frames
         self._wake()
 
     def pending(self) -> int:
         """Frames waiting to be written."""
-        return len(self.out) if self.out is not None else 0
+        return self._queued
 
     def _wake(self) -> None:
         if self._writer is None:
@@ -331,6 +347,7 @@ class Session:
         self.closing = (code, reason)
         if code == CLOSE_TOO_SLOW:
             self.out = self._batch = None  # a slow reader does not get the backlog
+            self._queued = 0
             if self._writer is not None:
                 # Its write may be stuck on a full socket: stop it, run() then closes.
                 self._writer.cancel()
@@ -496,13 +513,17 @@ class Session:
         try:
             out = self.out
             while out:
+                text = out[0]
                 try:
-                    await self.sock.write(out.popleft())
+                    await self.sock.write(text)  # counted until the transport has it
                 except Closed:
                     self.out = None
+                    self._queued = 0
                     self.closing = self.closing or (1000, "")
                     self._stop_reading()
                     return
+                out.popleft()
+                self._queued -= _count(text)
             self.out = None  # no await since the queue emptied: nothing was added
         finally:
             if self._writer is asyncio.current_task():
@@ -662,6 +683,11 @@ def _plain(frame: frames.Send) -> bool:
         and not frame.mentions
         and not frame.mention_all
     )
+
+
+def _count(text: Outbound) -> int:
+    """The frames in one write: a run or a joined batch holds several."""
+    return 1 if text.parts is None else len(text.parts)
 
 
 def _frame(frame: dict[str, Any]) -> Outbound:
