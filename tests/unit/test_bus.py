@@ -352,3 +352,47 @@ async def test_publish_many_reaches_each_subscribed_topic_once(make_bus: MakeBus
     assert await rec.next() == (two, b"hello")
     assert await rec.next() == (one, b"after")
     assert rec.got == [(one, b"hello"), (two, b"hello"), (one, b"after")]
+
+
+async def test_a_nodes_own_publish_is_delivered_here_at_once_and_only_once(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    """No Redis round trip for a node's own sessions; the copy Redis sends back is
+    dropped, so the event arrives once (the other node's marker comes after it)."""
+    a, ra, b, _ = two_nodes
+    t = topic("own")
+    await a.subscribe([t])
+    await a.publish(t, ev(b"mine"))
+    assert ra.got == [(t, b"mine")]  # before any message was read from Redis
+    await a.publish_many([t, topic("unsubscribed")], ev(b"many"))
+    assert ra.got == [(t, b"mine"), (t, b"many")]
+    await b.publish(t, ev(b"marker"))
+    await ra.until(t, b"marker")
+    assert ra.got == [(t, b"mine"), (t, b"many"), (t, b"marker")]
+
+
+async def test_hundreds_of_concurrent_publishes_all_reach_the_other_node(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    """Concurrent publishes share pipelines: one connection per publish ran out of
+    redis-py's pool (100) and dropped events."""
+    a, _, b, rb = two_nodes
+    t = topic("burst")
+    await b.subscribe([t])
+    sent = [str(i).encode() for i in range(500)]
+    await asyncio.gather(*(a.publish(t, ev(p)) for p in sent))
+    assert [(await rb.next())[1] for _ in sent] == sent
+
+
+async def test_publishes_queued_before_close_still_go_out(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    _, _, b, rb = two_nodes
+    t = topic("closing")
+    await b.subscribe([t])
+    leaving = RedisBus(REDIS_URL)
+    await leaving.start(Recorder())
+    for i in range(50):
+        await leaving.publish(t, ev(str(i).encode()))
+    await leaving.close()
+    assert [(await rb.next())[1] for _ in range(50)] == [str(i).encode() for i in range(50)]

@@ -6,6 +6,18 @@ stops refreshing, so its sessions fall out of presence within ``presence_ttl_s``
 One pub/sub connection per node carries every topic. ``subscribe`` returns only once
 Redis has registered the topics (a PING sent after SUBSCRIBE comes back as a pong in
 order), so a publish that happens after it, from any node, is delivered.
+
+A publish to a topic this node subscribes is handed to the local handler at once, as
+the in-process bus does, and the copy Redis sends back is dropped unread (payloads
+carry the node's id first, ``envelope.origin_prefix``). A topic not subscribed when
+the publish is made needs no copy: the subscribe that follows returns before its
+caller reads the database, where the published (committed) event already is.
+
+Publishes are queued and a single writer sends what queued meanwhile as one pipeline,
+in the order they were made, on one pooled connection. A publish per command took a
+pooled connection each: at a few hundred concurrent sends a node ran out of redis-py's
+100 connections and dropped events (``MaxConnectionsError``), which its sessions then
+had to read back from the database as gaps (docs/performance.md, seventh round).
 """
 
 from __future__ import annotations
@@ -21,11 +33,13 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
 from lianxin.bus.base import Handler
-from lianxin.events.envelope import Envelope, decode, encode
+from lianxin.events.envelope import Envelope, decode, encode, origin_prefix
 
 log = logging.getLogger(__name__)
 
 BARRIER_TIMEOUT_S = 10.0
+PIPELINE_MAX = 1000  # publishes per pipeline: one round trip, a bounded stall of the loop
+QUEUE_MAX = 50_000  # publishes queued beyond this wait for the writer (Redis is slow)
 # Sessions refreshed per script call: one call packs a few KB, so the event loop is never
 # held for long, and every session costs one argument instead of two pipelined commands.
 REFRESH_CHUNK = 1000
@@ -59,6 +73,11 @@ class RedisBus:
         self._ttl_s = presence_ttl_s
         self._key_ttl_ms = int(presence_ttl_s * 2000)  # a dead node's keys vanish too
         self._refresh_script = self._redis.register_script(REFRESH_LUA)
+        self._origin = secrets.token_hex(8)
+        self._own = origin_prefix(self._origin)
+        self._outbox: list[tuple[str, bytes]] = []  # (channel, payload), in publish order
+        self._writer: asyncio.Task[None] | None = None  # only while publishes are queued
+        self._drained = asyncio.Event()  # set each time the writer empties a chunk
 
     def _presence_key(self, user_id: int) -> str:
         return f"{self._prefix}presence:{user_id}"
@@ -72,7 +91,11 @@ class RedisBus:
         self._refresher = asyncio.create_task(self._refresh_loop(), name="redis-presence")
 
     async def close(self) -> None:
-        for task in (self._reader, self._refresher):
+        writer = self._writer
+        if writer is not None:  # what was published before closing still goes out
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(writer), 5.0)
+        for task in (self._reader, self._refresher, self._writer):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -104,8 +127,8 @@ class RedisBus:
         if kind == "pong":
             self._on_pong(data)
             return
-        if kind != "message" or not isinstance(data, bytes):
-            return
+        if kind != "message" or not isinstance(data, bytes) or data.startswith(self._own):
+            return  # our own publishes were delivered here when they were made
         channel = message["channel"]
         name = channel.decode() if isinstance(channel, bytes) else str(channel)
         topic = name.removeprefix(self._prefix)
@@ -170,15 +193,54 @@ class RedisBus:
             )
 
     async def publish(self, topic: str, env: Envelope) -> None:
-        await self._redis.publish(self._prefix + topic, encode(env))
+        """Deliver here at once if subscribed; queue for Redis (returns before it is sent)."""
+        self._here(topic, env)
+        await self._queue([(self._prefix + topic, encode(env, origin=self._origin))])
 
     async def publish_many(self, topics: Iterable[str], env: Envelope) -> None:
-        """One pipeline, one round trip: a connect's presence is one write, not one per friend."""
-        payload = encode(env)
-        pipe = self._redis.pipeline(transaction=False)
-        for topic in topics:
-            pipe.publish(self._prefix + topic, payload)
-        await pipe.execute()
+        """Encoded once for every topic (a connect's presence to each friend)."""
+        payload = encode(env, origin=self._origin)
+        names = list(topics)
+        for topic in names:
+            self._here(topic, env)
+        await self._queue([(self._prefix + topic, payload) for topic in names])
+
+    def _here(self, topic: str, env: Envelope) -> None:
+        if self._handler is None or topic not in self._topics:
+            return
+        try:
+            self._handler(topic, env)
+        except Exception:
+            log.exception("bus handler failed on %s", topic)
+
+    async def _queue(self, items: list[tuple[str, bytes]]) -> None:
+        self._outbox.extend(items)
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+        while len(self._outbox) > QUEUE_MAX and self._writer is not None:
+            self._drained.clear()
+            await self._drained.wait()
+
+    async def _write(self) -> None:
+        """Send the queue in order, a pipeline at a time; a failed pipeline's events are
+        lost to the bus (best effort: receivers catch up on resume), not retried."""
+        try:
+            while self._outbox:
+                chunk = self._outbox[:PIPELINE_MAX]
+                del self._outbox[:PIPELINE_MAX]
+                pipe = self._redis.pipeline(transaction=False)
+                for channel, payload in chunk:
+                    pipe.publish(channel, payload)
+                try:
+                    await pipe.execute()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("publishing %d events failed; receivers catch up", len(chunk))
+                self._drained.set()
+        finally:
+            self._writer = None
+            self._drained.set()
 
     async def subscribe(self, topics: Iterable[str]) -> None:
         """Subscribe, returning once Redis delivers these topics here (needs ``start``)."""
