@@ -13,11 +13,12 @@ carry the node's id first, ``envelope.origin_prefix``). A topic not subscribed w
 the publish is made needs no copy: the subscribe that follows returns before its
 caller reads the database, where the published (committed) event already is.
 
-Publishes are queued and a single writer sends what queued meanwhile as one pipeline,
-in the order they were made, on one pooled connection. A publish per command took a
-pooled connection each: at a few hundred concurrent sends a node ran out of redis-py's
-100 connections and dropped events (``MaxConnectionsError``), which its sessions then
-had to read back from the database as gaps (docs/performance.md, seventh round).
+Publishes are queued and a single writer sends what queued meanwhile as one script
+call (``PUBLISH_LUA``), in the order they were made: one command and one reply per
+chunk, where a pipeline packed and parsed one of each per event. A command per publish
+took a pooled connection each: at a few hundred concurrent sends a node ran out of
+redis-py's 100 connections and dropped events (``MaxConnectionsError``), which its
+sessions then read back from the database as gaps (docs/performance.md, seventh round).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from lianxin.events.envelope import Envelope, decode, encode, origin_prefix
 log = logging.getLogger(__name__)
 
 BARRIER_TIMEOUT_S = 10.0
-PIPELINE_MAX = 1000  # publishes per pipeline: one round trip, a bounded stall of the loop
+PUBLISH_MAX = 1000  # publishes per script call: one round trip, a bounded stall of the loop
 QUEUE_MAX = 50_000  # publishes queued beyond this wait for the writer (Redis is slow)
 # Sessions refreshed per script call: one call packs a few KB, so the event loop is never
 # held for long, and every session costs one argument instead of two pipelined commands.
@@ -49,6 +50,13 @@ local expires, ttl = ARGV[1], ARGV[2]
 for i, key in ipairs(KEYS) do
   redis.call('ZADD', key, expires, ARGV[i + 2])
   redis.call('PEXPIRE', key, ttl)
+end
+return #KEYS
+"""
+# KEYS: channels; ARGV: one payload per channel. Published in order, atomically.
+PUBLISH_LUA = """
+for i, channel in ipairs(KEYS) do
+  redis.call('PUBLISH', channel, ARGV[i])
 end
 return #KEYS
 """
@@ -73,6 +81,7 @@ class RedisBus:
         self._ttl_s = presence_ttl_s
         self._key_ttl_ms = int(presence_ttl_s * 2000)  # a dead node's keys vanish too
         self._refresh_script = self._redis.register_script(REFRESH_LUA)
+        self._publish_script = self._redis.register_script(PUBLISH_LUA)
         self._origin = secrets.token_hex(8)
         self._own = origin_prefix(self._origin)
         self._outbox: list[tuple[str, bytes]] = []  # (channel, payload), in publish order
@@ -222,17 +231,17 @@ class RedisBus:
             await self._drained.wait()
 
     async def _write(self) -> None:
-        """Send the queue in order, a pipeline at a time; a failed pipeline's events are
+        """Send the queue in order, a script call at a time; a failed call's events are
         lost to the bus (best effort: receivers catch up on resume), not retried."""
         try:
             while self._outbox:
-                chunk = self._outbox[:PIPELINE_MAX]
-                del self._outbox[:PIPELINE_MAX]
-                pipe = self._redis.pipeline(transaction=False)
-                for channel, payload in chunk:
-                    pipe.publish(channel, payload)
+                chunk = self._outbox[:PUBLISH_MAX]
+                del self._outbox[:PUBLISH_MAX]
                 try:
-                    await pipe.execute()
+                    await self._publish_script(
+                        keys=[channel for channel, _ in chunk],
+                        args=[payload for _, payload in chunk],
+                    )
                 except asyncio.CancelledError:
                     raise
                 except Exception:
