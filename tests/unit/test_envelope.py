@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lianxin.events.envelope import Envelope, decode, encode, origin_prefix
+from lianxin.events.envelope import Envelope, decode, encode
 
 ROUND_TRIPS = [
     Envelope(frame=b'{"t":"ev"}'),
@@ -57,11 +57,3 @@ def test_header_only_carries_what_is_set() -> None:
 def test_malformed_payloads_raise_value_error(payload: bytes) -> None:
     with pytest.raises(ValueError):
         decode(payload)
-
-
-@pytest.mark.parametrize("env", ROUND_TRIPS)
-def test_the_origin_is_a_prefix_that_decoding_ignores(env: Envelope) -> None:
-    payload = encode(env, origin="0123abcd")
-    assert payload.startswith(origin_prefix("0123abcd"))
-    assert not payload.startswith(origin_prefix("0123abc"))  # no id is another's prefix
-    assert decode(payload) == env

@@ -7,16 +7,12 @@ One pub/sub connection per node carries every topic. ``subscribe`` returns only 
 Redis has registered the topics (a PING sent after SUBSCRIBE comes back as a pong in
 order), so a publish that happens after it, from any node, is delivered.
 
-A publish to a topic this node subscribes is handed to the local handler at once, as
-the in-process bus does, and the copy Redis sends back is dropped unread (payloads
-carry the node's id first, ``envelope.origin_prefix``, marked as delivered here). A
-topic not subscribed when the publish is made needs no copy: the subscribe that follows
-returns before its caller reads the database, where the published (committed) event
-already is. Except on a topic another node published to in the last ``SHARED_S``: Redis
-puts every node's publishes to a channel in one order, and a group whose senders are on
-several nodes reached each session in seq order that way; delivered here at once, this
-node's events overtook the others' and every session held and reordered them (more
-CPU per delivery, not less). Such a topic's publishes go through Redis as before.
+Every node, the publisher included, gets its events from Redis: Redis puts all
+publishes to a channel in one order, so a group with senders on several nodes reaches
+each session in seq order. (Delivering a node's own events to its sessions at once was
+measured and dropped: its copy still came back and was parsed, so `direct` gained
+nothing, and in groups the local events overtook the other nodes' and every session
+held and reordered them; docs/performance.md, seventh round.)
 
 Publishes are queued and a single writer sends what queued meanwhile as one script
 call (``PUBLISH_LUA``), in the order they were made: one command and one reply per
@@ -39,13 +35,12 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
 from lianxin.bus.base import Handler
-from lianxin.events.envelope import Envelope, decode, encode, origin_prefix
+from lianxin.events.envelope import Envelope, decode, encode
 
 log = logging.getLogger(__name__)
 
 BARRIER_TIMEOUT_S = 10.0
 PUBLISH_MAX = 1000  # publishes per script call: one round trip, a bounded stall of the loop
-SHARED_S = 2.0  # a topic another node published to this recently is routed through Redis
 QUEUE_MAX = 50_000  # publishes queued beyond this wait for the writer (Redis is slow)
 # Sessions refreshed per script call: one call packs a few KB, so the event loop is never
 # held for long, and every session costs one argument instead of two pipelined commands.
@@ -88,13 +83,6 @@ class RedisBus:
         self._key_ttl_ms = int(presence_ttl_s * 2000)  # a dead node's keys vanish too
         self._refresh_script = self._redis.register_script(REFRESH_LUA)
         self._publish_script = self._redis.register_script(PUBLISH_LUA)
-        origin = secrets.token_hex(8)
-        # Publishes of this node: delivered here already (dropped when Redis sends them
-        # back), or only through Redis (delivered as anyone's, but no sign of sharing).
-        self._here_origin, self._redis_origin = origin + "h", origin + "r"
-        self._delivered = origin_prefix(self._here_origin)
-        self._mine = origin_prefix(self._redis_origin)
-        self._shared: dict[str, float] = {}  # topic -> when another node last published
         self._outbox: list[tuple[str, bytes]] = []  # (channel, payload), in publish order
         self._writer: asyncio.Task[None] | None = None  # only while publishes are queued
         self._drained = asyncio.Event()  # set each time the writer empties a chunk
@@ -147,8 +135,8 @@ class RedisBus:
         if kind == "pong":
             self._on_pong(data)
             return
-        if kind != "message" or not isinstance(data, bytes) or data.startswith(self._delivered):
-            return  # our own publishes, delivered here when they were made
+        if kind != "message" or not isinstance(data, bytes):
+            return
         channel = message["channel"]
         name = channel.decode() if isinstance(channel, bytes) else str(channel)
         topic = name.removeprefix(self._prefix)
@@ -160,8 +148,6 @@ class RedisBus:
         except ValueError:  # Redis is shared: drop what another writer put on the channel
             log.error("dropping undecodable bus message on %s", topic)
             return
-        if not data.startswith(self._mine):
-            self._shared[topic] = time.monotonic()
         try:
             self._handler(topic, env)
         except Exception:
@@ -215,39 +201,13 @@ class RedisBus:
             )
 
     async def publish(self, topic: str, env: Envelope) -> None:
-        """Deliver here at once if subscribed and not shared; queue for Redis (returns
-        before it is sent)."""
-        here = self._here(topic, env)
-        payload = encode(env, origin=self._here_origin if here else self._redis_origin)
-        await self._queue([(self._prefix + topic, payload)])
+        """Queue for Redis; returns before it is sent (see the module)."""
+        await self._queue([(self._prefix + topic, encode(env))])
 
     async def publish_many(self, topics: Iterable[str], env: Envelope) -> None:
-        """Encoded at most twice for every topic (a connect's presence to each friend)."""
-        payloads: dict[bool, bytes] = {}
-        items = []
-        for topic in topics:
-            here = self._here(topic, env)
-            payload = payloads.get(here)
-            if payload is None:
-                origin = self._here_origin if here else self._redis_origin
-                payload = payloads[here] = encode(env, origin=origin)
-            items.append((self._prefix + topic, payload))
-        await self._queue(items)
-
-    def _here(self, topic: str, env: Envelope) -> bool:
-        """Deliver to this node's handler now, if that is the topic's route (see module)."""
-        if self._handler is None or topic not in self._topics:
-            return False
-        shared = self._shared.get(topic)
-        if shared is not None:
-            if time.monotonic() - shared < SHARED_S:
-                return False
-            del self._shared[topic]
-        try:
-            self._handler(topic, env)
-        except Exception:
-            log.exception("bus handler failed on %s", topic)
-        return True
+        """Encoded once for every topic (a connect's presence to each friend)."""
+        payload = encode(env)
+        await self._queue([(self._prefix + topic, payload) for topic in topics])
 
     async def _queue(self, items: list[tuple[str, bytes]]) -> None:
         self._outbox.extend(items)
@@ -305,8 +265,6 @@ class RedisBus:
         names = [t for t in dict.fromkeys(topics) if t in self._topics]
         if names:
             self._topics.difference_update(names)
-            for topic in names:
-                self._shared.pop(topic, None)
             await self._pubsub.unsubscribe(*(self._prefix + t for t in names))
 
     async def presence_add(self, user_id: int, session_id: str) -> bool:

@@ -23,10 +23,8 @@ class Envelope:
     kick_device: int | None = None  # close every session of this device
 
 
-def encode(env: Envelope, *, origin: str | None = None) -> bytes:
-    """``origin``: the publishing node, first in the header, so that node can drop its own
-    messages by a prefix test (``origin_prefix``) without decoding them; others ignore it."""
-    header: dict[str, object] = {} if origin is None else {"o": origin}
+def encode(env: Envelope) -> bytes:
+    header: dict[str, object] = {}
     if env.chat is not None:
         header["c"] = env.chat
     if env.seq is not None:
@@ -40,12 +38,6 @@ def encode(env: Envelope, *, origin: str | None = None) -> bytes:
     if env.kick_device is not None:
         header["k"] = env.kick_device
     return orjson.dumps(header) + b"\n" + env.frame
-
-
-def origin_prefix(origin: str) -> bytes:
-    """How a payload ``encode``d with this ``origin`` begins (up to the string's closing
-    quote, so no other origin shares it)."""
-    return orjson.dumps({"o": origin})[:-1]
 
 
 def decode(payload: bytes) -> Envelope:
