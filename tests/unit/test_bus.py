@@ -352,3 +352,55 @@ async def test_publish_many_reaches_each_subscribed_topic_once(make_bus: MakeBus
     assert await rec.next() == (two, b"hello")
     assert await rec.next() == (one, b"after")
     assert rec.got == [(one, b"hello"), (two, b"hello"), (one, b"after")]
+
+
+async def test_hundreds_of_concurrent_publishes_all_reach_the_other_node(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    """Concurrent publishes share pipelines: one connection per publish ran out of
+    redis-py's pool (100) and dropped events."""
+    a, _, b, rb = two_nodes
+    t = topic("burst")
+    await b.subscribe([t])
+    sent = [str(i).encode() for i in range(500)]
+    await asyncio.gather(*(a.publish(t, ev(p)) for p in sent))
+    assert [(await rb.next())[1] for _ in sent] == sent
+
+
+async def test_publishes_queued_before_close_still_go_out(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    _, _, b, rb = two_nodes
+    t = topic("closing")
+    await b.subscribe([t])
+    leaving = RedisBus(REDIS_URL)
+    await leaving.start(Recorder())
+    for i in range(50):
+        await leaving.publish(t, ev(str(i).encode()))
+    await leaving.close()
+    assert [(await rb.next())[1] for _ in range(50)] == [str(i).encode() for i in range(50)]
+
+
+async def test_a_failed_publish_call_neither_reaches_the_publisher_nor_stops_the_writer(
+    two_nodes: tuple[RedisBus, Recorder, RedisBus, Recorder],
+) -> None:
+    a, _, b, rb = two_nodes
+    t = topic("flaky")
+    await b.subscribe([t])
+    script = a._publish_script
+    calls = 0
+
+    async def fail_once(**kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("redis went away")
+        return await script(**kwargs)  # type: ignore[arg-type]
+
+    a._publish_script = fail_once  # type: ignore[assignment]
+    await a.publish(t, ev(b"lost"))  # queued: the failure is the writer's, logged
+    writer = a._writer
+    assert writer is not None
+    await writer
+    await a.publish(t, ev(b"after"))
+    assert await rb.next() == (t, b"after")

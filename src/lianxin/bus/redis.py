@@ -6,6 +6,20 @@ stops refreshing, so its sessions fall out of presence within ``presence_ttl_s``
 One pub/sub connection per node carries every topic. ``subscribe`` returns only once
 Redis has registered the topics (a PING sent after SUBSCRIBE comes back as a pong in
 order), so a publish that happens after it, from any node, is delivered.
+
+Every node, the publisher included, gets its events from Redis: Redis puts all
+publishes to a channel in one order, so a group with senders on several nodes reaches
+each session in seq order. (Delivering a node's own events to its sessions at once was
+measured and dropped: its copy still came back and was parsed, so `direct` gained
+nothing, and in groups the local events overtook the other nodes' and every session
+held and reordered them; docs/performance.md, seventh round.)
+
+Publishes are queued and a single writer sends what queued meanwhile as one script
+call (``PUBLISH_LUA``), in the order they were made: one command and one reply per
+chunk, where a pipeline packed and parsed one of each per event. A command per publish
+took a pooled connection each: at a few hundred concurrent sends a node ran out of
+redis-py's 100 connections and dropped events (``MaxConnectionsError``), which its
+sessions then read back from the database as gaps (docs/performance.md, seventh round).
 """
 
 from __future__ import annotations
@@ -26,6 +40,8 @@ from lianxin.events.envelope import Envelope, decode, encode
 log = logging.getLogger(__name__)
 
 BARRIER_TIMEOUT_S = 10.0
+PUBLISH_MAX = 1000  # publishes per script call: one round trip, a bounded stall of the loop
+QUEUE_MAX = 50_000  # publishes queued beyond this wait for the writer (Redis is slow)
 # Sessions refreshed per script call: one call packs a few KB, so the event loop is never
 # held for long, and every session costs one argument instead of two pipelined commands.
 REFRESH_CHUNK = 1000
@@ -35,6 +51,13 @@ local expires, ttl = ARGV[1], ARGV[2]
 for i, key in ipairs(KEYS) do
   redis.call('ZADD', key, expires, ARGV[i + 2])
   redis.call('PEXPIRE', key, ttl)
+end
+return #KEYS
+"""
+# KEYS: channels; ARGV: one payload per channel. Published in order, atomically.
+PUBLISH_LUA = """
+for i, channel in ipairs(KEYS) do
+  redis.call('PUBLISH', channel, ARGV[i])
 end
 return #KEYS
 """
@@ -59,6 +82,10 @@ class RedisBus:
         self._ttl_s = presence_ttl_s
         self._key_ttl_ms = int(presence_ttl_s * 2000)  # a dead node's keys vanish too
         self._refresh_script = self._redis.register_script(REFRESH_LUA)
+        self._publish_script = self._redis.register_script(PUBLISH_LUA)
+        self._outbox: list[tuple[str, bytes]] = []  # (channel, payload), in publish order
+        self._writer: asyncio.Task[None] | None = None  # only while publishes are queued
+        self._drained = asyncio.Event()  # set each time the writer empties a chunk
 
     def _presence_key(self, user_id: int) -> str:
         return f"{self._prefix}presence:{user_id}"
@@ -72,7 +99,11 @@ class RedisBus:
         self._refresher = asyncio.create_task(self._refresh_loop(), name="redis-presence")
 
     async def close(self) -> None:
-        for task in (self._reader, self._refresher):
+        writer = self._writer
+        if writer is not None:  # what was published before closing still goes out
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(writer), 5.0)
+        for task in (self._reader, self._refresher, self._writer):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -170,15 +201,42 @@ class RedisBus:
             )
 
     async def publish(self, topic: str, env: Envelope) -> None:
-        await self._redis.publish(self._prefix + topic, encode(env))
+        """Queue for Redis; returns before it is sent (see the module)."""
+        await self._queue([(self._prefix + topic, encode(env))])
 
     async def publish_many(self, topics: Iterable[str], env: Envelope) -> None:
-        """One pipeline, one round trip: a connect's presence is one write, not one per friend."""
+        """Encoded once for every topic (a connect's presence to each friend)."""
         payload = encode(env)
-        pipe = self._redis.pipeline(transaction=False)
-        for topic in topics:
-            pipe.publish(self._prefix + topic, payload)
-        await pipe.execute()
+        await self._queue([(self._prefix + topic, payload) for topic in topics])
+
+    async def _queue(self, items: list[tuple[str, bytes]]) -> None:
+        self._outbox.extend(items)
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+        while len(self._outbox) > QUEUE_MAX and self._writer is not None:
+            self._drained.clear()
+            await self._drained.wait()
+
+    async def _write(self) -> None:
+        """Send the queue in order, a script call at a time; a failed call's events are
+        lost to the bus (best effort: receivers catch up on resume), not retried."""
+        try:
+            while self._outbox:
+                chunk = self._outbox[:PUBLISH_MAX]
+                del self._outbox[:PUBLISH_MAX]
+                try:
+                    await self._publish_script(
+                        keys=[channel for channel, _ in chunk],
+                        args=[payload for _, payload in chunk],
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("publishing %d events failed; receivers catch up", len(chunk))
+                self._drained.set()
+        finally:
+            self._writer = None
+            self._drained.set()
 
     async def subscribe(self, topics: Iterable[str]) -> None:
         """Subscribe, returning once Redis delivers these topics here (needs ``start``)."""
